@@ -1,0 +1,2 @@
+/** ISOS backup app: the module's skeleton; its issue brings the implementation. */
+package org.isos.apps.backup;

@@ -1,0 +1,17 @@
+package org.isos.kernel.host;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The agent's switch over app work: it suspends everything the moment the owner uses the machine or
+ * the policy window closes, and resumes it afterwards.
+ */
+@ProviderType
+public interface Availability {
+
+    void suspend(String reason);
+
+    void resume();
+
+    boolean suspended();
+}
