@@ -14,4 +14,12 @@ public interface Availability {
     void resume();
 
     boolean suspended();
+
+    /**
+     * Waits until no app task holds a worker: after {@link #suspend(String)}, the moment every
+     * running task has parked at its pause point.
+     *
+     * @return whether that happened within {@code timeout}
+     */
+    boolean awaitPaused(java.time.Duration timeout) throws InterruptedException;
 }

@@ -17,12 +17,25 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, byte[] data) throws IOException {
+        write(target, data, true);
+    }
+
+    /**
+     * As {@link #write(Path, byte[])}; without {@code durable} the data is not forced to disk before
+     * the rename, for content whose loss a reader detects (files named by their digest).
+     */
+    public static void write(Path target, byte[] data, boolean durable) throws IOException {
         Files.createDirectories(target.getParent());
         Path tmp = Files.createTempFile(target.getParent(), ".tmp-", "");
         try {
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                channel.write(java.nio.ByteBuffer.wrap(data));
-                channel.force(true);
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(data);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                if (durable) {
+                    channel.force(true);
+                }
             }
             move(tmp, target);
         } finally {

@@ -147,9 +147,9 @@ public class WorkerPool implements Availability {
         return suspended;
     }
 
-    /** Waits until no app task holds a slot; true if that happened within the timeout. */
-    public boolean awaitNoneRunning(long timeout, TimeUnit unit) throws InterruptedException {
-        long left = unit.toNanos(timeout);
+    @Override
+    public boolean awaitPaused(java.time.Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
         lock.lock();
         try {
             while (running > 0) {
@@ -364,11 +364,15 @@ public class WorkerPool implements Availability {
             throwIfCancelled();
         }
 
-        /** Another lease with work waiting has used less of its share than this one. */
+        /**
+         * Another lease with work waiting has used less of its share than this one would have after
+         * the slice now running (a lease's pass moves only when a slice ends).
+         */
         private boolean someoneAhead() {
             Queue mine = queue(tenant);
+            double myPass = mine.pass + (CPU.getCurrentThreadCpuTime() - cpuStart) / tenant.lease().cpuShare();
             for (Queue q : queues.values()) {
-                if (q != mine && !q.waiting.isEmpty() && q.pass < mine.pass) {
+                if (q != mine && !q.waiting.isEmpty() && q.pass < myPass) {
                     return true;
                 }
             }

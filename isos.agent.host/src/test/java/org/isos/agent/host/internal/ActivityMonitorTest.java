@@ -42,6 +42,11 @@ class ActivityMonitorTest {
         public boolean suspended() {
             return suspended;
         }
+
+        @Override
+        public boolean awaitPaused(java.time.Duration timeout) {
+            return suspended; // no tasks here: paused as soon as suspended
+        }
     }
 
     private final FakeAvailability kernel = new FakeAvailability();
