@@ -79,11 +79,7 @@ public class LeaseLifecycle implements AppHosting {
         Files.createDirectories(home.leases());
         Files.createDirectories(home.bundles());
         recover();
-        this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "isos-lease-expiry");
-            t.setDaemon(true);
-            return t;
-        });
+        this.expiry = Executors.newSingleThreadScheduledExecutor(KernelThreads.named("isos-lease-expiry"));
         expiry.scheduleWithFixedDelay(this::endExpired, EXPIRY_CHECK_MILLIS, EXPIRY_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -274,11 +270,7 @@ public class LeaseLifecycle implements AppHosting {
             return;
         }
         CompletableFuture<Void> warned = CompletableFuture.runAsync(() -> listener.leaseEnding(tenant.lease()),
-                r -> {
-                    Thread t = new Thread(r, "isos-lease-ending-" + tenant.id());
-                    t.setDaemon(true);
-                    t.start();
-                });
+                r -> KernelThreads.named("isos-lease-ending-" + tenant.id()).newThread(r).start());
         try {
             warned.get(graceMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {

@@ -5,8 +5,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.security.AccessController;
-import java.security.PrivilegedAction;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Map;
@@ -96,14 +94,9 @@ public class Transport implements PeerDirectory {
         // peers are named by host id, not DNS: the CN of their certificate is checked after the handshake
         this.clientTls = SslContextBuilder.forClient().keyManager(identity.key(), chain).trustManager(anchors)
                 .endpointIdentificationAlgorithm(null).build();
-        this.loops = AccessController.doPrivileged((PrivilegedAction<EventLoopGroup>) () ->
-                new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory()));
-        this.delivery = AccessController.doPrivileged((PrivilegedAction<ExecutorService>) () ->
-                Executors.newCachedThreadPool(r -> {
-                    Thread t = new Thread(r, "isos-delivery");
-                    t.setDaemon(true);
-                    return t;
-                }));
+        this.loops = new MultiThreadIoEventLoopGroup(2, KernelThreads.named("isos-transport"),
+                NioIoHandler.newFactory());
+        this.delivery = Executors.newCachedThreadPool(KernelThreads.named("isos-delivery"));
         ServerBootstrap bootstrap = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -262,6 +255,13 @@ public class Transport implements PeerDirectory {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
+                privileged(() -> {
+                    append(b, off, len);
+                    return null;
+                });
+            }
+
+            private void append(byte[] b, int off, int len) throws IOException {
                 if (closed) {
                     throw new IOException("stream " + channelName + " is closed");
                 }
@@ -272,13 +272,20 @@ public class Transport implements PeerDirectory {
                     off += n;
                     len -= n;
                     if (filled == CHUNK) {
-                        flush();
+                        send();
                     }
                 }
             }
 
             @Override
             public void flush() throws IOException {
+                privileged(() -> {
+                    send();
+                    return null;
+                });
+            }
+
+            private void send() throws IOException {
                 if (filled > 0) {
                     byte[] chunk = java.util.Arrays.copyOf(buffer, filled);
                     filled = 0;
@@ -289,13 +296,25 @@ public class Transport implements PeerDirectory {
 
             @Override
             public void close() throws IOException {
-                if (!closed) {
-                    flush();
-                    closed = true;
-                    awaitSent(Transport.this.write(from, to, new Frame(Frame.Type.STREAM_END, id, "", "", "", null), 0));
-                }
+                privileged(() -> {
+                    if (!closed) {
+                        send();
+                        closed = true;
+                        awaitSent(Transport.this.write(from, to, new Frame(Frame.Type.STREAM_END, id, "", "", "", null), 0));
+                    }
+                    return null;
+                });
             }
         };
+    }
+
+    /** App code calls the stream's methods directly; the socket work they lead to is the kernel's. */
+    private static void privileged(LeaseStore.IoAction<Void> action) throws IOException {
+        try {
+            LeaseStore.privileged(action);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     private static void awaitSent(CompletionStage<Void> sent) {

@@ -48,11 +48,7 @@ public class UsageMeter implements UsageOutbox {
         this.tenancy = tenancy;
         this.directory = home.usage();
         Files.createDirectories(directory);
-        this.clock = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "isos-usage-meter");
-            t.setDaemon(true);
-            return t;
-        });
+        this.clock = Executors.newSingleThreadScheduledExecutor(KernelThreads.named("isos-usage-meter"));
         long period = Math.max(1, home.config().usagePeriodSeconds());
         clock.scheduleAtFixedRate(this::closePeriodsQuietly, period, period, TimeUnit.SECONDS);
     }

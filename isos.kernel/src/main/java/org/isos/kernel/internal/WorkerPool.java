@@ -2,8 +2,6 @@ package org.isos.kernel.internal;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.security.AccessController;
-import java.security.PrivilegedAction;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -14,7 +12,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
@@ -43,7 +40,6 @@ import org.osgi.service.component.annotations.Reference;
  * {@link TaskContext} call and every send). "All paused" means no task holds a slot.
  */
 @Component(service = { WorkerPool.class, Availability.class })
-@SuppressWarnings("removal") // threads are made privileged so they never inherit an app's protection domain
 public class WorkerPool implements Availability {
 
     private static final Logger LOG = Logger.getLogger(WorkerPool.class.getName());
@@ -68,20 +64,8 @@ public class WorkerPool implements Availability {
     public WorkerPool(@Reference KernelHome home, @Reference Tenancy tenancy) {
         this.tenancy = tenancy;
         this.slots = home.workers();
-        AtomicInteger n = new AtomicInteger();
-        this.threads = AccessController.doPrivileged((PrivilegedAction<ExecutorService>) () -> Executors
-                .newCachedThreadPool(r -> {
-                    Thread t = new Thread(r, "isos-worker-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    t.setPriority(Thread.MIN_PRIORITY);
-                    return t;
-                }));
-        this.notifier = AccessController.doPrivileged((PrivilegedAction<ExecutorService>) () -> Executors
-                .newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "isos-scheduling-events");
-                    t.setDaemon(true);
-                    return t;
-                }));
+        this.threads = Executors.newCachedThreadPool(KernelThreads.lowPriority("isos-worker"));
+        this.notifier = Executors.newSingleThreadExecutor(KernelThreads.named("isos-scheduling-events"));
     }
 
     @Deactivate
