@@ -52,8 +52,9 @@ class LeasedAppTest {
             TestWorld.eventually("ping delivered host to host", Duration.ofSeconds(10),
                     () -> ask(client, "get event.pinged-by").equals("host-1"));
             assertEquals("streamed 100000", client.ask("stream 100000"));
-            TestWorld.eventually("stream received", Duration.ofSeconds(10), () -> client.streamEnded);
-            byte[] streamed = client.streamed.toByteArray();
+            var stream = client.session.acceptStream(Duration.ofSeconds(10));
+            assertEquals("numbers", stream.channel());
+            byte[] streamed = stream.in().readAllBytes();
             assertEquals(100000, streamed.length);
             for (int i = 0; i < streamed.length; i++) {
                 assertEquals((byte) i, streamed[i], "stream byte " + i);

@@ -42,8 +42,14 @@ public class Tenancy {
 
     /** The running app of {@code buyer} named {@code app}: where a peer's message for it goes. */
     Optional<Tenant> app(String buyer, String app) {
+        return app(buyer, app, "");
+    }
+
+    /** As {@link #app(String, String)}, narrowed to one lease when {@code leaseId} is not empty. */
+    Optional<Tenant> app(String buyer, String app, String leaseId) {
         return byLease.values().stream()
                 .filter(t -> t.lease().buyer().equals(buyer) && t.lease().app().equals(app) && !t.ending)
+                .filter(t -> leaseId.isEmpty() || t.id().equals(leaseId))
                 .findFirst();
     }
 

@@ -181,7 +181,7 @@ public class Transport implements PeerDirectory {
             Channel channel = clients.get(to.id());
             String[] app = channel == null ? null : channel.attr(CLIENT_APP).get();
             if (channel == null || !channel.isActive() || !app[0].equals(from.lease().buyer())
-                    || !app[1].equals(from.lease().app())) {
+                    || !app[1].equals(from.lease().app()) || !(app[2].isEmpty() || app[2].equals(from.id()))) {
                 return CompletableFuture.failedFuture(new IOException("no client session " + to.id()
                         + " of this app on host " + identity.hostId()));
             }
@@ -382,14 +382,16 @@ public class Transport implements PeerDirectory {
             }
             String buyer = frame.buyer();
             String app = frame.app();
+            String lease = "";
             if (peer.kind() == Peer.Kind.CLIENT) {
                 String[] target = ctx.channel().attr(CLIENT_APP).get();
                 buyer = target[0];
                 app = target[1];
+                lease = target[2];
             }
             switch (frame.type()) {
             case MESSAGE -> {
-                Optional<Tenant> to = tenancy.app(buyer, app);
+                Optional<Tenant> to = tenancy.app(buyer, app, lease);
                 if (to.isEmpty()) {
                     ctx.writeAndFlush(Frame.error("no app " + app + " of " + buyer + " on host " + identity.hostId()));
                     return;
@@ -402,7 +404,7 @@ public class Transport implements PeerDirectory {
                 }
             }
             case STREAM_OPEN -> {
-                Optional<Tenant> to = tenancy.app(buyer, app);
+                Optional<Tenant> to = tenancy.app(buyer, app, lease);
                 if (to.isEmpty() || to.get().messageListener == null) {
                     ctx.writeAndFlush(Frame.error("no app " + app + " of " + buyer + " taking streams on host "
                             + identity.hostId()));
@@ -436,13 +438,14 @@ public class Transport implements PeerDirectory {
                 refuse(ctx, "HELLO was already said on this connection");
                 return;
             }
-            if (tenancy.app(frame.buyer(), frame.app()).isEmpty()) {
-                refuse(ctx, "no app " + frame.app() + " of " + frame.buyer() + " on host " + identity.hostId());
+            if (tenancy.app(frame.buyer(), frame.app(), frame.text()).isEmpty()) {
+                refuse(ctx, "no app " + frame.app() + " of " + frame.buyer()
+                        + (frame.text().isEmpty() ? "" : " under lease " + frame.text()) + " on host " + identity.hostId());
                 return;
             }
             String session = "client-" + UUID.randomUUID();
             ctx.channel().attr(PEER).set(Peer.client(session));
-            ctx.channel().attr(CLIENT_APP).set(new String[] { frame.buyer(), frame.app() });
+            ctx.channel().attr(CLIENT_APP).set(new String[] { frame.buyer(), frame.app(), frame.text() });
             clients.put(session, ctx.channel());
             ctx.channel().closeFuture().addListener(f -> clients.remove(session));
             ctx.writeAndFlush(new Frame(Frame.Type.WELCOME, 0, frame.buyer(), frame.app(), session, null));

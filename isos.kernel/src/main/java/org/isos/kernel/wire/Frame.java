@@ -14,7 +14,7 @@ public record Frame(Type type, long streamId, String buyer, String app, String t
     public static final int MAX_FRAME_BYTES = (1 << 20) + 4096;
 
     public enum Type {
-        /** client → kernel: buyer and app it wants; text is the client's name (informational) */
+        /** client → kernel: buyer and app it wants; text is the lease id when it wants one lease's app, or empty */
         HELLO,
         /** kernel → client: text is the session id the app sees the client as */
         WELCOME,

@@ -76,11 +76,11 @@ class InboxRequestTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-            "cpuShare=0.5|cpuShare=2|cpuShare must be in (0, 1]",
+            "cpuShare=0.5|cpuShare=2|cpuShare 2.0 must be in (0, 1]",
             "cpuShare=0.5|cpuShare=half|cpuShare 'half' is not a number",
             "memoryBytes=67108864|memoryBytes=64M|memoryBytes '64M' is not a whole number",
             "storageQuotaBytes=1048576|storageQuotaBytes=-1|storageQuotaBytes -1 must be 0 or more",
-            "bandwidthBytesPerSecond=1048576|bandwidthBytesPerSecond=0|bandwidth > 0",
+            "bandwidthBytesPerSecond=1048576|bandwidthBytesPerSecond=0|bandwidthBytesPerSecond must be more than 0",
             "seconds=60|seconds=-5|seconds -5 must be more than 0",
             "seconds=60|expiry=tomorrow|expiry 'tomorrow' is not an ISO instant",
             "seconds=60|expiry=2026-11-28T11:00:00Z|is not in the future",

@@ -1,0 +1,258 @@
+package org.isos.kernel.wire;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * An external client's session with one app on one host: what a backup client or a movie viewer
+ * uses. Plain JDK TLS sockets and blocking calls, so tools outside OSGi need nothing but this class;
+ * it speaks the same frames as {@link FrameCodec}, written independently of it.
+ */
+public final class ClientSession implements AutoCloseable {
+
+    /** A stream the app opened towards this client. */
+    public record IncomingStream(String channel, InputStream in) {
+    }
+
+    private static final byte[] END = new byte[0];
+
+    private final SSLSocket socket;
+    private final DataOutputStream out;
+    private final DataInputStream in;
+    private final String sessionId;
+    private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+    private final BlockingQueue<IncomingStream> streams = new LinkedBlockingQueue<>();
+    private final Map<Long, BlockingQueue<byte[]>> open = new ConcurrentHashMap<>();
+
+    private ClientSession(SSLSocket socket, String buyer, String app, String leaseId) throws IOException {
+        this.socket = socket;
+        this.out = new DataOutputStream(socket.getOutputStream());
+        this.in = new DataInputStream(socket.getInputStream());
+        write(Frame.Type.HELLO, 0, buyer, app, leaseId == null ? "" : leaseId, new byte[0]);
+        Frame welcome = read();
+        if (welcome.type() != Frame.Type.WELCOME) {
+            socket.close();
+            throw new IOException("the kernel refused the session: " + welcome.text());
+        }
+        this.sessionId = welcome.text();
+        Thread reader = new Thread(this::readLoop, "isos-client-" + sessionId);
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * Opens a session with app {@code app} of {@code buyer} on the host listening at {@code kernel},
+     * whose certificate must chain to one of {@code trusted} (the ISOS CA).
+     *
+     * @param leaseId the lease to reach when the host runs the app under several; null for any
+     */
+    public static ClientSession open(InetSocketAddress kernel, Collection<X509Certificate> trusted, String buyer,
+            String app, String leaseId) throws IOException {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            for (X509Certificate ca : trusted) {
+                trust.setCertificateEntry("isos-ca-" + i++, ca);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(null, tmf.getTrustManagers(), null);
+            SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(kernel.getAddress(), kernel.getPort());
+            socket.startHandshake();
+            return new ClientSession(socket, buyer, app, leaseId);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot set up TLS to " + kernel + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The id the app sees this client as. */
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public void send(byte[] message) throws IOException {
+        write(Frame.Type.MESSAGE, 0, "", "", "", message);
+    }
+
+    /**
+     * The next message from the app.
+     *
+     * @throws IOException when the kernel refused something (the message says what) or the session closed
+     * @throws InterruptedIOException when nothing arrived within {@code timeout}
+     */
+    public byte[] receive(Duration timeout) throws IOException {
+        Object next;
+        try {
+            next = messages.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the app");
+        }
+        if (next == null) {
+            throw new InterruptedIOException("no message from the app within " + timeout.toMillis() + " ms");
+        }
+        if (next instanceof IOException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return (byte[]) next;
+    }
+
+    /** The next stream the app opened towards this client. */
+    public IncomingStream acceptStream(Duration timeout) throws IOException {
+        try {
+            IncomingStream stream = streams.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            if (stream == null) {
+                throw new InterruptedIOException("no stream from the app within " + timeout.toMillis() + " ms");
+            }
+            return stream;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a stream");
+        }
+    }
+
+    private synchronized void write(Frame.Type type, long stream, String buyer, String app, String text,
+            byte[] payload) throws IOException {
+        byte[] b = buyer.getBytes(StandardCharsets.UTF_8);
+        byte[] a = app.getBytes(StandardCharsets.UTF_8);
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(1 + 8 + 2 + b.length + 2 + a.length + 2 + t.length + payload.length);
+        out.writeByte(type.ordinal());
+        out.writeLong(stream);
+        out.writeShort(b.length);
+        out.write(b);
+        out.writeShort(a.length);
+        out.write(a);
+        out.writeShort(t.length);
+        out.write(t);
+        out.write(payload);
+        out.flush();
+    }
+
+    private Frame read() throws IOException {
+        int length = in.readInt();
+        if (length < 15 || length > Frame.MAX_FRAME_BYTES) {
+            throw new IOException("frame of " + length + " bytes from the kernel: not the ISOS protocol");
+        }
+        byte[] body = new byte[length];
+        in.readFully(body);
+        DataInputStream f = new DataInputStream(new ByteArrayInputStream(body));
+        Frame.Type type = Frame.Type.values()[Math.min(f.readUnsignedByte(), Frame.Type.values().length - 1)];
+        long stream = f.readLong();
+        String buyer = text(f);
+        String app = text(f);
+        String text = text(f);
+        return new Frame(type, stream, buyer, app, text, f.readAllBytes());
+    }
+
+    private static String text(DataInputStream f) throws IOException {
+        byte[] bytes = new byte[f.readUnsignedShort()];
+        f.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private void readLoop() {
+        try {
+            while (true) {
+                Frame frame = read();
+                switch (frame.type()) {
+                case MESSAGE -> messages.add(frame.payload());
+                case ERROR -> messages.add(new IOException("the kernel refused: " + frame.text()));
+                case STREAM_OPEN -> {
+                    BlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
+                    open.put(frame.streamId(), chunks);
+                    streams.add(new IncomingStream(frame.text(), new ChunkStream(chunks)));
+                }
+                case STREAM_DATA -> {
+                    BlockingQueue<byte[]> chunks = open.get(frame.streamId());
+                    if (chunks != null) {
+                        chunks.add(frame.payload());
+                    }
+                }
+                case STREAM_END -> {
+                    BlockingQueue<byte[]> chunks = open.remove(frame.streamId());
+                    if (chunks != null) {
+                        chunks.add(END);
+                    }
+                }
+                default -> {
+                    // HELLO/WELCOME after the start mean nothing to a client
+                }
+                }
+            }
+        } catch (IOException e) {
+            messages.add(e instanceof EOFException ? new IOException("the kernel closed the session") : e);
+            open.values().forEach(q -> q.add(END));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** The client end of an app's stream; ends at STREAM_END (or when the session closes). */
+    private static final class ChunkStream extends InputStream {
+        private final BlockingQueue<byte[]> chunks;
+        private byte[] current = new byte[0];
+        private int position;
+        private boolean ended;
+
+        ChunkStream(BlockingQueue<byte[]> chunks) {
+            this.chunks = chunks;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (position == current.length) {
+                if (ended) {
+                    return -1;
+                }
+                try {
+                    current = chunks.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while reading a stream");
+                }
+                position = 0;
+                ended = current == END;
+            }
+            int n = Math.min(len, current.length - position);
+            System.arraycopy(current, position, b, off, n);
+            position += n;
+            return n;
+        }
+    }
+}
