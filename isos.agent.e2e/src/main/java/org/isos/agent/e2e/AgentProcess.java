@@ -78,6 +78,17 @@ public final class AgentProcess implements AutoCloseable {
         return path;
     }
 
+    private boolean secure;
+
+    /**
+     * Runs the agent with OSGi security (the launcher's {@code --secure}): Felix installs a
+     * SecurityManager and the kernel's run-time permission table applies to apps.
+     */
+    public AgentProcess secure() {
+        this.secure = true;
+        return this;
+    }
+
     /** Starts the agent process; the data directory is kept from any earlier run. */
     public synchronized AgentProcess start() throws IOException {
         if (alive()) {
@@ -91,6 +102,12 @@ public final class AgentProcess implements AutoCloseable {
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
         command.add("-XX:TieredStopAtLevel=1");
+        if (secure) {
+            command.add("-Djava.security.manager=allow");
+            command.add("-Djava.security.policy==" + dist.resolve("security.policy"));
+            command.add("-Disos.agent.lib=" + dist.resolve("lib"));
+            command.add("-Disos.agent.data=" + data);
+        }
         command.add("-cp");
         command.add(dist.resolve("lib") + "/*");
         command.add("org.isos.launcher.FrameworkLauncher");
@@ -98,6 +115,9 @@ public final class AgentProcess implements AutoCloseable {
         command.add(dist.resolve("bundles").toString());
         command.add("--data");
         command.add(data.toString());
+        if (secure) {
+            command.add("--secure");
+        }
         properties.forEach((k, v) -> {
             command.add("--property");
             command.add(k + "=" + v);
