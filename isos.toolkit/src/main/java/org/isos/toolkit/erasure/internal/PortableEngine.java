@@ -144,77 +144,52 @@ public final class PortableEngine implements CodingEngine {
         }
     }
 
-    /** acc (=|^=) XOR of pow[b] for b in set. */
+    /**
+     * acc (=|^=) XOR of pow[b] for b in set, at most four terms per pass. Setting is the same sum with its first
+     * term in place of acc, so one family of loops {@code xor(dst, s0, s1, ...)} serves both.
+     */
     private static void accumulate(long[] acc, long[][] pow, byte[] set, int len, boolean add) {
         int n = set.length;
         int s = 0;
         while (s < n) {
-            int group = Math.min(4, n - s);
-            switch (group) {
-                case 1 -> {
-                    if (add) xor1(acc, pow[set[s]], len); else set1(acc, pow[set[s]], len);
-                }
-                case 2 -> {
-                    if (add) xor2(acc, pow[set[s]], pow[set[s + 1]], len);
-                    else set2(acc, pow[set[s]], pow[set[s + 1]], len);
-                }
-                case 3 -> {
-                    if (add) xor3(acc, pow[set[s]], pow[set[s + 1]], pow[set[s + 2]], len);
-                    else set3(acc, pow[set[s]], pow[set[s + 1]], pow[set[s + 2]], len);
-                }
-                default -> {
-                    if (add) xor4(acc, pow[set[s]], pow[set[s + 1]], pow[set[s + 2]], pow[set[s + 3]], len);
-                    else set4(acc, pow[set[s]], pow[set[s + 1]], pow[set[s + 2]], pow[set[s + 3]], len);
-                }
+            int end = Math.min(n, s + 4);
+            long[] first = add ? acc : pow[set[s++]];
+            switch (end - s) {
+                case 0 -> System.arraycopy(first, 0, acc, 0, len);
+                case 1 -> xor(acc, first, pow[set[s]], len);
+                case 2 -> xor(acc, first, pow[set[s]], pow[set[s + 1]], len);
+                case 3 -> xor(acc, first, pow[set[s]], pow[set[s + 1]], pow[set[s + 2]], len);
+                default -> xor(acc, first, pow[set[s]], pow[set[s + 1]], pow[set[s + 2]], pow[set[s + 3]], len);
             }
-            s += group;
+            s = end;
             add = true;
         }
     }
 
-    private static void set1(long[] acc, long[] a, int len) {
-        System.arraycopy(a, 0, acc, 0, len);
-    }
+    // why: one loop per number of sources, not a loop over a source array: fusing up to five streams in one pass
+    // is what keeps acc in registers, and C2 only vectorizes the fused form when the sources are fixed.
 
-    private static void set2(long[] acc, long[] a, long[] b, int len) {
+    private static void xor(long[] dst, long[] a, long[] b, int len) {
         for (int q = 0; q < len; q++) {
-            acc[q] = a[q] ^ b[q];
+            dst[q] = a[q] ^ b[q];
         }
     }
 
-    private static void set3(long[] acc, long[] a, long[] b, long[] c, int len) {
+    private static void xor(long[] dst, long[] a, long[] b, long[] c, int len) {
         for (int q = 0; q < len; q++) {
-            acc[q] = a[q] ^ b[q] ^ c[q];
+            dst[q] = a[q] ^ b[q] ^ c[q];
         }
     }
 
-    private static void set4(long[] acc, long[] a, long[] b, long[] c, long[] d, int len) {
+    private static void xor(long[] dst, long[] a, long[] b, long[] c, long[] d, int len) {
         for (int q = 0; q < len; q++) {
-            acc[q] = a[q] ^ b[q] ^ c[q] ^ d[q];
+            dst[q] = a[q] ^ b[q] ^ c[q] ^ d[q];
         }
     }
 
-    private static void xor1(long[] acc, long[] a, int len) {
+    private static void xor(long[] dst, long[] a, long[] b, long[] c, long[] d, long[] e, int len) {
         for (int q = 0; q < len; q++) {
-            acc[q] ^= a[q];
-        }
-    }
-
-    private static void xor2(long[] acc, long[] a, long[] b, int len) {
-        for (int q = 0; q < len; q++) {
-            acc[q] ^= a[q] ^ b[q];
-        }
-    }
-
-    private static void xor3(long[] acc, long[] a, long[] b, long[] c, int len) {
-        for (int q = 0; q < len; q++) {
-            acc[q] ^= a[q] ^ b[q] ^ c[q];
-        }
-    }
-
-    private static void xor4(long[] acc, long[] a, long[] b, long[] c, long[] d, int len) {
-        for (int q = 0; q < len; q++) {
-            acc[q] ^= a[q] ^ b[q] ^ c[q] ^ d[q];
+            dst[q] = a[q] ^ b[q] ^ c[q] ^ d[q] ^ e[q];
         }
     }
 }

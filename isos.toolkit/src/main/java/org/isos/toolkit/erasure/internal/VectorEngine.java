@@ -18,6 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
  * instructions when the JIT inlines the whole loop. The kernels {@code rows8/4/2/1} are the same code unrolled for
  * 8, 4, 2 and 1 outputs.
  *
+ * <p>Why the four near-copies stay (measured with CodecBench on Java 17, AVX-512): (1) a helper for the per-output
+ * step or the nibble split is not inlined once the loop is large: C2 stops inlining ordinary methods past its node
+ * count cutoff ({@code NodeCountInliningCutoff} in {@code -XX:+PrintInlining}; the Vector API's own methods are
+ * force-inlined and exempt), the vectors get boxed, and the kernel ran 10× slower; (2) one kernel with 8 accumulator
+ * pairs and {@code if (g >= 2/4/8)} guards around the extra outputs ran 2.5× slower for groups of 8; (3) an array
+ * of accumulators would be boxed. Keep the unrolled copies in step when changing one.
+ *
  * <p>Only {@link Engines} refers to this class, reflectively, and only when the module is in the boot layer, so the
  * rest of the codec never touches the incubator classes.
  */
@@ -115,6 +122,9 @@ final class VectorEngine implements CodingEngine {
                 tail.apply(inputs, inputOffset + vectorBytes, outputs, outputOffset + vectorBytes, count - vectorBytes);
             }
         }
+
+        // why: rows8/4/2/1 repeat one loop on purpose: C2 cannot unroll the outputs into register accumulators
+        // itself, and folding them (helpers, guards) cost 2.5-10x; see the class comment.
 
         /** 8 outputs, two vectors per iteration; the tables of input j are at table + j·256. */
         private void rows8(byte[][] in, byte[] o0, byte[] o1, byte[] o2, byte[] o3, byte[] o4, byte[] o5, byte[] o6, byte[] o7, int table, int from, int to, int shift) {
