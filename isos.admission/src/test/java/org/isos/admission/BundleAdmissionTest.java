@@ -1,10 +1,10 @@
 package org.isos.admission;
 
-import static org.isos.admission.TestBundles.appClass;
 import static org.isos.admission.TestBundles.bundle;
-import static org.isos.admission.TestBundles.call;
 import static org.isos.admission.TestBundles.pki;
 import static org.isos.admission.TestBundles.sign;
+import static org.isos.testkit.TestClasses.appClass;
+import static org.isos.testkit.TestClasses.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.isos.testkit.TestJars;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,7 +115,7 @@ class BundleAdmissionTest {
 
         @Test
         void noManifest() {
-            byte[] zip = TestBundles.zip(Map.of("org/acme/App.class", appClass("org/acme/App", run -> {
+            byte[] zip = TestJars.zip(Map.of("org/acme/App.class", appClass("org/acme/App", run -> {
             })));
             assertRefused(Rule.MALFORMED, "no META-INF/MANIFEST.MF", zip);
         }
@@ -127,7 +128,7 @@ class BundleAdmissionTest {
             entries.put("META-INF/MANIFEST.MF",
                     "Manifest-Version: 1.0\r\nBundle-ManifestVersion: 2\r\nBundle-SymbolicName: a\r\n\r\n"
                             .getBytes(StandardCharsets.UTF_8));
-            assertRefused(Rule.MALFORMED, "no META-INF/MANIFEST.MF at the start", TestBundles.zip(entries));
+            assertRefused(Rule.MALFORMED, "no META-INF/MANIFEST.MF at the start", TestJars.zip(entries));
         }
 
         @Test
@@ -274,7 +275,7 @@ class BundleAdmissionTest {
 
         @Test
         void partlySigned() {
-            byte[] jar = TestBundles.withExtraEntry(sign(cleanApp().build(), pki().buyerA()), "org/acme/app/Extra.class",
+            byte[] jar = TestJars.withExtraEntry(sign(cleanApp().build(), pki().buyerA()), "org/acme/app/Extra.class",
                     appClass("org/acme/app/Extra", run -> {
                     }));
             AdmissionRefused refusal = refused(jar);
@@ -283,7 +284,7 @@ class BundleAdmissionTest {
 
         @Test
         void unsignedMavenMetadataIsTolerated() throws AdmissionRefused {
-            byte[] jar = TestBundles.withExtraEntry(sign(cleanApp().build(), pki().buyerA()),
+            byte[] jar = TestJars.withExtraEntry(sign(cleanApp().build(), pki().buyerA()),
                     "META-INF/maven/org.acme/app/pom.properties", "version=1".getBytes(StandardCharsets.UTF_8));
             assertEquals("buyer-a", ADMISSION.admit(jar, null, "buyer-a").buyer());
         }
@@ -292,7 +293,7 @@ class BundleAdmissionTest {
         void unsignedCodeUnderMetaInfIsNot() {
             byte[] signed = sign(cleanApp().build(), pki().buyerA());
             assertRefused(Rule.UNSIGNED, "META-INF/versions/11/org/acme/app/App.class is not signed",
-                    TestBundles.withExtraEntry(signed, "META-INF/versions/11/org/acme/app/App.class",
+                    TestJars.withExtraEntry(signed, "META-INF/versions/11/org/acme/app/App.class",
                             appClass("org/acme/app/App", run -> {
                             })));
         }
@@ -301,10 +302,10 @@ class BundleAdmissionTest {
         void unsignedJarOnTheBundleClassPathIsNot() {
             byte[] signed = sign(cleanApp().header("Bundle-ClassPath", ".,META-INF/lib/helper.jar").build(),
                     pki().buyerA());
-            byte[] helper = TestBundles.zip(Map.of("org/acme/Helper.class", appClass("org/acme/Helper", run -> {
+            byte[] helper = TestJars.zip(Map.of("org/acme/Helper.class", appClass("org/acme/Helper", run -> {
             })));
             assertRefused(Rule.UNSIGNED, "META-INF/lib/helper.jar is not signed",
-                    TestBundles.withExtraEntry(signed, "META-INF/lib/helper.jar", helper));
+                    TestJars.withExtraEntry(signed, "META-INF/lib/helper.jar", helper));
         }
 
         @Test
@@ -312,7 +313,7 @@ class BundleAdmissionTest {
             byte[] signed = sign(cleanApp().build(), pki().buyerA());
             byte[] evil = appClass("org/acme/app/App", run -> call(run, Opcodes.INVOKESTATIC, "java/lang/Math", "min",
                     "(II)I"));
-            AdmissionRefused refusal = refused(TestBundles.withReplacedEntry(signed, "org/acme/app/App.class", evil));
+            AdmissionRefused refusal = refused(TestJars.withReplacedEntry(signed, "org/acme/app/App.class", evil));
             assertEquals(Rule.TAMPERED, refusal.rule(), refusal.getMessage());
             assertTrue(refusal.detail().startsWith("org/acme/app/App.class does not match its signature"),
                     refusal.getMessage());
@@ -321,11 +322,11 @@ class BundleAdmissionTest {
         @Test
         void tamperedManifestHeaders() throws Exception {
             byte[] signed = sign(cleanApp().build(), pki().buyerA());
-            String manifest = new String(TestBundles.entries(signed).get("META-INF/MANIFEST.MF"), StandardCharsets.UTF_8);
+            String manifest = new String(TestJars.entries(signed).get("META-INF/MANIFEST.MF"), StandardCharsets.UTF_8);
             // the OSGi headers are signed content too: widening an import after signing must show
             byte[] widened = manifest.replace("Import-Package: ", "Import-Package: org.acme.more,")
                     .getBytes(StandardCharsets.UTF_8);
-            AdmissionRefused refusal = refused(TestBundles.withReplacedEntry(signed, "META-INF/MANIFEST.MF", widened));
+            AdmissionRefused refusal = refused(TestJars.withReplacedEntry(signed, "META-INF/MANIFEST.MF", widened));
             assertEquals(Rule.TAMPERED, refusal.rule(), refusal.getMessage());
             assertTrue(refusal.detail().contains("Manifest main attributes"), refusal.getMessage());
         }
@@ -336,11 +337,11 @@ class BundleAdmissionTest {
             byte[] signed = sign(cleanApp().build(), pki().buyerA());
             byte[] extra = appClass("org/acme/app/Extra", run -> {
             });
-            String manifest = new String(TestBundles.entries(signed).get("META-INF/MANIFEST.MF"), StandardCharsets.UTF_8)
+            String manifest = new String(TestJars.entries(signed).get("META-INF/MANIFEST.MF"), StandardCharsets.UTF_8)
                     + "Name: org/acme/app/Extra.class\r\nSHA-256-Digest: " + java.util.Base64.getEncoder()
                             .encodeToString(java.util.HexFormat.of().parseHex(BundleAdmission.sha256Hex(extra)))
                     + "\r\n\r\n";
-            byte[] jar = TestBundles.withExtraEntry(TestBundles.withReplacedEntry(signed, "META-INF/MANIFEST.MF",
+            byte[] jar = TestJars.withExtraEntry(TestJars.withReplacedEntry(signed, "META-INF/MANIFEST.MF",
                     manifest.getBytes(StandardCharsets.UTF_8)), "org/acme/app/Extra.class", extra);
             assertRefused(Rule.TAMPERED, "org/acme/app/Extra.class has a manifest digest that the signature no longer vouches for",
                     jar);
@@ -368,7 +369,7 @@ class BundleAdmissionTest {
         void signedEntryRemoved() {
             byte[] signed = sign(cleanApp().build(), pki().buyerA());
             assertRefused(Rule.TAMPERED, "OSGI-INF/app.xml is signed in the manifest but missing from the jar",
-                    TestBundles.withoutEntry(signed, "OSGI-INF/app.xml"));
+                    TestJars.withoutEntry(signed, "OSGI-INF/app.xml"));
         }
 
         @Test
@@ -387,8 +388,8 @@ class BundleAdmissionTest {
             byte[] byA = sign(cleanApp().build(), pki().buyerA());
             byte[] byB = sign(appHeaders().add(appClass("org/acme/app/Extra", run -> {
             })).build(), pki().buyerB());
-            Map<String, byte[]> a = TestBundles.entries(byA);
-            Map<String, byte[]> b = TestBundles.entries(byB);
+            Map<String, byte[]> a = TestJars.entries(byA);
+            Map<String, byte[]> b = TestJars.entries(byB);
             String manifestA = new String(a.get("META-INF/MANIFEST.MF"), StandardCharsets.UTF_8);
             String manifestB = new String(b.get("META-INF/MANIFEST.MF"), StandardCharsets.UTF_8);
             String sectionsOfB = manifestB.substring(manifestB.indexOf("\r\n\r\n") + 4);
@@ -403,7 +404,7 @@ class BundleAdmissionTest {
             a.forEach(spliced::putIfAbsent);
             spliced.put("org/acme/app/Extra.class", b.get("org/acme/app/Extra.class"));
 
-            AdmissionRefused refusal = refused(TestBundles.zip(spliced));
+            AdmissionRefused refusal = refused(TestJars.zip(spliced));
             assertEquals(Rule.MULTIPLE_SIGNERS, refusal.rule(), refusal.getMessage());
             assertTrue(refusal.detail().matches("org/acme/app/Extra.class is signed by CN=buyer-b.* but .* by CN=buyer-a.*"),
                     refusal.getMessage());

@@ -10,10 +10,10 @@ import static org.isos.admission.Rule.FORBIDDEN_REFLECTION;
 import static org.isos.admission.Rule.FORBIDDEN_SOCKETS;
 import static org.isos.admission.Rule.FORBIDDEN_THREADS;
 import static org.isos.admission.Rule.FORBIDDEN_UNSAFE;
-import static org.isos.admission.TestBundles.appClass;
-import static org.isos.admission.TestBundles.call;
 import static org.isos.admission.TestBundles.pki;
 import static org.isos.admission.TestBundles.sign;
+import static org.isos.testkit.TestClasses.appClass;
+import static org.isos.testkit.TestClasses.call;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,6 +27,8 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import org.isos.testkit.TestClasses;
+import org.isos.testkit.TestJars;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -177,7 +179,7 @@ class ForbiddenApiTest {
                     run.visitInsn(Opcodes.POP);
                 }, WHERE + "reads sun/misc/Unsafe.theUnsafe"),
 
-                type(FORBIDDEN_NATIVE, "native method", TestBundles.classWithNativeMethod(APP),
+                type(FORBIDDEN_NATIVE, "native method", TestClasses.classWithNativeMethod(APP),
                         APP + ".call()V is declared native"),
                 calls(FORBIDDEN_NATIVE, INVOKESTATIC, "java/lang/System", "loadLibrary", "(Ljava/lang/String;)V"),
                 calls(FORBIDDEN_NATIVE, INVOKESTATIC, "java/lang/System", "load", "(Ljava/lang/String;)V"),
@@ -273,7 +275,7 @@ class ForbiddenApiTest {
 
     @Test
     void classesInNestedJarsOnTheBundleClassPathAreScanned() {
-        byte[] helper = TestBundles.zip(java.util.Map.of("org/acme/Helper.class", appClass("org/acme/Helper",
+        byte[] helper = TestJars.zip(java.util.Map.of("org/acme/Helper.class", appClass("org/acme/Helper",
                 run -> call(run, INVOKESTATIC, "java/lang/System", "exit", "(I)V"))));
         byte[] jar = sign(BundleAdmissionTest.cleanApp().header("Bundle-ClassPath", ".,lib/helper.jar")
                 .entry("lib/helper.jar", helper).build(), pki().buyerA());

@@ -1,10 +1,7 @@
 package org.isos.admission;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +11,6 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.CertPath;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -25,17 +20,8 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.zip.ZipInputStream;
-import java.util.zip.ZipOutputStream;
 
 import javax.security.auth.x500.X500Principal;
 
@@ -56,21 +42,20 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
-import org.objectweb.asm.Type;
+import org.isos.testkit.TestClasses;
+import org.isos.testkit.TestJars;
 
 /**
  * Builds what admission tests need, from scratch and in memory: an ISOS test PKI, app bundles with
- * generated classes, and signatures made the way buyers make them. Copy freely; nothing here depends
- * on the admission code under test.
+ * generated classes, and signatures made the way buyers make them. Nothing here depends on the
+ * admission code under test; the jar and class tooling itself is the shared test kit's
+ * ({@link TestJars}, {@link TestClasses}).
  *
  * <pre>{@code
  * TestBundles.Pki pki = TestBundles.pki();
  * byte[] unsigned = TestBundles.bundle("org.acme.app")
  *         .header("Import-Package", "org.isos.kernel.api")
- *         .add(TestBundles.appClass("org/acme/App", run -> TestBundles.call(run, Opcodes.INVOKESTATIC,
+ *         .add(TestClasses.appClass("org/acme/App", run -> TestClasses.call(run, Opcodes.INVOKESTATIC,
  *                 "java/lang/Math", "max", "(II)I")))
  *         .build();
  * byte[] signed = TestBundles.sign(unsigned, pki.buyerA());
@@ -215,7 +200,7 @@ public final class TestBundles {
 
         /** Adds a class under the entry name its bytecode declares. */
         public BundleJar add(byte[] classFile) {
-            return entry(new org.objectweb.asm.ClassReader(classFile).getClassName() + ".class", classFile);
+            return entry(TestClasses.entryName(classFile), classFile);
         }
 
         public BundleJar entry(String name, byte[] content) {
@@ -229,111 +214,7 @@ public final class TestBundles {
 
         /** The unsigned jar: the manifest first, as jar tools write it. */
         public byte[] build() {
-            Manifest manifest = new Manifest();
-            Attributes main = manifest.getMainAttributes();
-            main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-            headers.forEach(main::putValue);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (JarOutputStream jar = new JarOutputStream(out, manifest)) {
-                for (var entry : entries.entrySet()) {
-                    jar.putNextEntry(new ZipEntry(entry.getKey()));
-                    jar.write(entry.getValue());
-                    jar.closeEntry();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return out.toByteArray();
-        }
-    }
-
-    /** A plain zip (no manifest handling at all), for jars that are wrong on purpose. */
-    public static byte[] zip(Map<String, byte[]> entries) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(out)) {
-            for (var entry : entries.entrySet()) {
-                zip.putNextEntry(new ZipEntry(entry.getKey()));
-                zip.write(entry.getValue());
-                zip.closeEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    // ---------------------------------------------------------------- classes
-
-    /**
-     * A public class with a no-argument constructor and {@code public void run()} whose body
-     * {@code run} writes (the final RETURN is added). Straight-line bodies need no stack map frames.
-     */
-    public static byte[] appClass(String internalName, Consumer<MethodVisitor> run) {
-        return appClass(internalName, "java/lang/Object", new String[0], run);
-    }
-
-    /** Like {@link #appClass(String, Consumer)} with a chosen superclass and interfaces. */
-    public static byte[] appClass(String internalName, String superName, String[] interfaces,
-            Consumer<MethodVisitor> run) {
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-        writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internalName, null, superName, interfaces);
-        MethodVisitor init = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
-        init.visitCode();
-        init.visitVarInsn(Opcodes.ALOAD, 0);
-        init.visitMethodInsn(Opcodes.INVOKESPECIAL, superName, "<init>", "()V", false);
-        init.visitInsn(Opcodes.RETURN);
-        init.visitMaxs(0, 0);
-        init.visitEnd();
-        MethodVisitor method = writer.visitMethod(Opcodes.ACC_PUBLIC, "run", "()V", null, null);
-        method.visitCode();
-        run.accept(method);
-        method.visitInsn(Opcodes.RETURN);
-        method.visitMaxs(0, 0);
-        method.visitEnd();
-        writer.visitEnd();
-        return writer.toByteArray();
-    }
-
-    /** A class declaring {@code public native void call()}. */
-    public static byte[] classWithNativeMethod(String internalName) {
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-        writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internalName, null, "java/lang/Object", null);
-        writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_NATIVE, "call", "()V", null, null).visitEnd();
-        writer.visitEnd();
-        return writer.toByteArray();
-    }
-
-    /**
-     * Emits a well-typed call: a null receiver for instance methods, zero or null for each argument,
-     * and a POP of the result, so the method stays verifiable. For constructors it emits NEW/DUP first.
-     */
-    public static void call(MethodVisitor mv, int opcode, String owner, String name, String desc) {
-        boolean isInterface = opcode == Opcodes.INVOKEINTERFACE;
-        if (name.equals("<init>")) {
-            mv.visitTypeInsn(Opcodes.NEW, owner);
-            mv.visitInsn(Opcodes.DUP);
-        } else if (opcode != Opcodes.INVOKESTATIC) {
-            mv.visitInsn(Opcodes.ACONST_NULL); // null passes the verifier as any receiver type
-        }
-        for (Type argument : Type.getArgumentTypes(desc)) {
-            pushDefault(mv, argument);
-        }
-        mv.visitMethodInsn(opcode, owner, name, desc, isInterface);
-        Type result = name.equals("<init>") ? Type.getObjectType(owner) : Type.getReturnType(desc);
-        if (result.getSize() == 2) {
-            mv.visitInsn(Opcodes.POP2);
-        } else if (result.getSize() == 1) {
-            mv.visitInsn(Opcodes.POP);
-        }
-    }
-
-    private static void pushDefault(MethodVisitor mv, Type type) {
-        switch (type.getSort()) {
-            case Type.LONG -> mv.visitInsn(Opcodes.LCONST_0);
-            case Type.FLOAT -> mv.visitInsn(Opcodes.FCONST_0);
-            case Type.DOUBLE -> mv.visitInsn(Opcodes.DCONST_0);
-            case Type.OBJECT, Type.ARRAY -> mv.visitInsn(Opcodes.ACONST_NULL);
-            default -> mv.visitInsn(Opcodes.ICONST_0);
+            return TestJars.jar(headers, entries);
         }
     }
 
@@ -349,26 +230,11 @@ public final class TestBundles {
      * to leave the manifest's main section out of the signature.
      */
     public static byte[] sign(byte[] jar, Signer signer, Map<String, String> properties) {
-        try {
-            CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(signer.chain());
-            JarSigner.Builder builder = new JarSigner.Builder(signer.key(), path).digestAlgorithm("SHA-256")
-                    .signatureAlgorithm(EC_SIGNATURE).signerName(signer.name().replaceAll("[^A-Za-z0-9]", "_"));
+        return TestJars.sign(jar, signer.key(), signer.chain(), builder -> {
+            builder.digestAlgorithm("SHA-256").signatureAlgorithm(EC_SIGNATURE)
+                    .signerName(signer.name().replaceAll("[^A-Za-z0-9]", "_"));
             properties.forEach(builder::setProperty);
-            JarSigner jarSigner = builder.build();
-            Path unsigned = Files.createTempFile("isos-unsigned", ".jar");
-            try {
-                Files.write(unsigned, jar);
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                try (ZipFile zip = new ZipFile(unsigned.toFile())) {
-                    jarSigner.sign(zip, out);
-                }
-                return out.toByteArray();
-            } finally {
-                Files.deleteIfExists(unsigned);
-            }
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot sign the test jar", e);
-        }
+        });
     }
 
     /**
@@ -376,7 +242,7 @@ public final class TestBundles {
      * written for the occasion, to show that buyers' everyday tooling produces admissible bundles.
      */
     public static byte[] signWithJarsignerTool(byte[] jar, Signer signer, Path workDir)
-            throws IOException, GeneralSecurityException, InterruptedException {
+            throws IOException, GeneralSecurityException {
         char[] password = "changeit".toCharArray();
         KeyStore keyStore = KeyStore.getInstance("PKCS12");
         keyStore.load(null, null);
@@ -385,18 +251,7 @@ public final class TestBundles {
         try (OutputStream out = Files.newOutputStream(keyStoreFile)) {
             keyStore.store(out, password);
         }
-        Path in = workDir.resolve("unsigned.jar");
-        Path out = workDir.resolve("signed.jar");
-        Files.write(in, jar);
-        Path tool = Path.of(System.getProperty("java.home"), "bin", "jarsigner");
-        Process process = new ProcessBuilder(tool.toString(), "-keystore", keyStoreFile.toString(), "-storetype",
-                "PKCS12", "-storepass", "changeit", "-keypass", "changeit", "-digestalg", "SHA-256", "-signedjar",
-                out.toString(), in.toString(), "buyer").redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("jarsigner failed: " + output);
-        }
-        return Files.readAllBytes(out);
+        return TestJars.signWithJarsignerTool(jar, keyStoreFile, "buyer", new String(password), workDir);
     }
 
     /**
@@ -405,7 +260,7 @@ public final class TestBundles {
      */
     public static byte[] withEditedSignatureFile(byte[] signedJar, Signer signer, UnaryOperator<String> edit) {
         String base = "META-INF/" + signer.name().replaceAll("[^A-Za-z0-9]", "_").toUpperCase(java.util.Locale.ROOT);
-        Map<String, byte[]> entries = entries(signedJar);
+        Map<String, byte[]> entries = TestJars.entries(signedJar);
         byte[] signatureFile = edit.apply(new String(entries.get(base + ".SF"), StandardCharsets.UTF_8))
                 .getBytes(StandardCharsets.UTF_8);
         try {
@@ -415,7 +270,8 @@ public final class TestBundles {
                     .build(new JcaContentSignerBuilder(EC_SIGNATURE).build(signer.key()), signer.certificate()));
             generator.addCertificates(new JcaCertStore(signer.chain()));
             byte[] block = generator.generate(new CMSProcessableByteArray(signatureFile), false).getEncoded();
-            return withReplacedEntry(withReplacedEntry(signedJar, base + ".SF", signatureFile), base + ".EC", block);
+            return TestJars.withReplacedEntry(TestJars.withReplacedEntry(signedJar, base + ".SF", signatureFile),
+                    base + ".EC", block);
         } catch (GeneralSecurityException | IOException | org.bouncycastle.operator.OperatorCreationException
                 | org.bouncycastle.cms.CMSException e) {
             throw new IllegalStateException("cannot re-sign the signature file", e);
@@ -427,64 +283,7 @@ public final class TestBundles {
         return manifestText.replaceAll("(?m)^" + java.util.regex.Pattern.quote(header) + ": .*\\r\\n( .*\\r\\n)*", "");
     }
 
-    // ---------------------------------------------------------------- what a host could do to a jar
-
-    /** The jar re-zipped with one entry's content replaced (signature files kept as they were). */
-    public static byte[] withReplacedEntry(byte[] jar, String name, byte[] content) {
-        return rezip(jar, name, content, false);
-    }
-
-    /** The jar re-zipped with one more entry at the end, which no signature covers. */
-    public static byte[] withExtraEntry(byte[] jar, String name, byte[] content) {
-        return rezip(jar, name, content, true);
-    }
-
-    /** The jar re-zipped without one entry. */
-    public static byte[] withoutEntry(byte[] jar, String name) {
-        return rezip(jar, name, null, false);
-    }
-
-    private static byte[] rezip(byte[] jar, String target, byte[] content, boolean append) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar));
-                ZipOutputStream zip = new ZipOutputStream(out)) {
-            ZipEntry entry;
-            while ((entry = in.getNextEntry()) != null) {
-                byte[] bytes = in.readAllBytes();
-                if (entry.getName().equals(target) && !append) {
-                    if (content == null) {
-                        continue;
-                    }
-                    bytes = content;
-                }
-                zip.putNextEntry(new ZipEntry(entry.getName()));
-                zip.write(bytes);
-                zip.closeEntry();
-            }
-            if (append) {
-                zip.putNextEntry(new ZipEntry(target));
-                zip.write(content);
-                zip.closeEntry();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    /** The entries of a jar, in order, with their content. */
-    public static Map<String, byte[]> entries(byte[] jar) {
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
-            ZipEntry entry;
-            while ((entry = in.getNextEntry()) != null) {
-                entries.put(entry.getName(), in.readAllBytes());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return entries;
-    }
+    // ---------------------------------------------------------------- bytes
 
     /** Replaces every occurrence of {@code from} by the same-length {@code to}, headers and directory alike. */
     public static byte[] patchBytes(byte[] data, String from, String to) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 
+import org.isos.testkit.TestJars;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +48,7 @@ class CrashRecoveryE2ETest {
         // buyer and app name, so the brief lease is buyer-b's, with the echo app signed by buyer-b.
         byte[] echo = Jars.app(ECHO);
         agent.drop("echo-a.jar", echo);
-        agent.drop("echo-b.jar", Jars.sign(Jars.unsigned(echo), "buyer-b", root));
+        agent.drop("echo-b.jar", Jars.pki().sign(TestJars.unsigned(echo), "buyer-b"));
         agent.dropLease("1-keep", AgentProcess.hostLease("keep", "buyer-a", ECHO, 600, "echo-a.jar"));
         agent.dropLease("2-brief", AgentProcess.hostLease("brief", "buyer-b", ECHO, 15, "echo-b.jar"));
         InboxE2ETest.assertDone(agent.awaitProcessed("1-keep.lease", PROCESSING));

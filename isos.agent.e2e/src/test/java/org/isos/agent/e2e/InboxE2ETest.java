@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import org.isos.agent.e2e.AgentProcess.Outcome;
+import org.isos.testkit.TestJars;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,9 +88,9 @@ class InboxE2ETest {
 
     @Test
     void refusedBundlesAndBadLeaseFilesAreFiledWithTheirReasonAndTheAgentRunsOn() throws Exception {
-        agent.drop("tampered.jar", Jars.tampered(echo));
+        agent.drop("tampered.jar", TestJars.tampered(echo));
         agent.dropLease("tampered", AgentProcess.hostLease("lease-tampered", "buyer-a", ECHO, 300, "tampered.jar"));
-        agent.drop("buyer-b.jar", Jars.sign(Jars.unsigned(echo), "buyer-b", root));
+        agent.drop("buyer-b.jar", Jars.pki().sign(TestJars.unsigned(echo), "buyer-b"));
         agent.dropLease("wrong-buyer", AgentProcess.hostLease("lease-wrong-buyer", "buyer-a", ECHO, 300, "buyer-b.jar"));
         Map<String, String> bad = new java.util.LinkedHashMap<>(AgentProcess.hostLease("lease-bad", "buyer-a", ECHO, 300,
                 "missing.jar"));

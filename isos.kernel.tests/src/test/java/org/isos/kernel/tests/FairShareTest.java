@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Map;
 
 import org.isos.kernel.api.Lease;
+import org.isos.testkit.TestJars;
+import org.isos.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 
 /** Two leases competing for the workers get CPU in proportion to their granted shares. */
@@ -15,7 +17,7 @@ class FairShareTest {
     void cpuIsSharedByGrantedShare() throws Exception {
         TestWorld world = TestWorld.get();
         byte[] echoA = TestWorld.app("isos.testapp.echo");
-        byte[] echoB = new AppJars(world).sign(AppJars.unsigned(echoA), "buyer-b");
+        byte[] echoB = TestPki.load(world.pki).sign(TestJars.unsigned(echoA), "buyer-b");
         Lease big = withShare(TestWorld.lease("buyer-a", "isos.testapp.echo", Duration.ofMinutes(5)), 0.75);
         Lease small = withShare(TestWorld.lease("buyer-b", "isos.testapp.echo", Duration.ofMinutes(5)), 0.25);
         world.hosting().host(TestWorld.grant(big, echoA), echoA);

@@ -3,20 +3,19 @@ package org.isos.kernel.tests;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import org.isos.kernel.api.Lease;
 import org.isos.kernel.host.HostedApp;
+import org.isos.testkit.TestJars;
+import org.isos.testkit.TestPki;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
@@ -38,7 +37,7 @@ class KernelBench {
     void leaseToActiveAndEndAgainstPlainInstall() throws Exception {
         TestWorld world = benchWorld();
         byte[] unsigned = benchBundle();
-        byte[] signed = new AppJars(world).sign(unsigned, "buyer-a");
+        byte[] signed = TestPki.load(world.pki).sign(unsigned, "buyer-a");
         List<Long> plainStart = new ArrayList<>();
         List<Long> plainStop = new ArrayList<>();
         List<Long> leaseStart = new ArrayList<>();
@@ -142,26 +141,18 @@ class KernelBench {
 
     /** A ~200 KB app bundle: 150 small classes and incompressible data, the size the brief names. */
     static byte[] benchBundle() throws Exception {
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", "isos.bench.app");
-        main.putValue("Bundle-Version", "1.0.0");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JarOutputStream out = new JarOutputStream(bytes, manifest)) {
-            for (int i = 0; i < 150; i++) {
-                out.putNextEntry(new JarEntry("org/isos/bench/app/Part" + i + ".class"));
-                out.write(part("org/isos/bench/app/Part" + i));
-                out.closeEntry();
-            }
-            byte[] data = new byte[150 * 1024];
-            new Random(42).nextBytes(data);
-            out.putNextEntry(new JarEntry("data/weights.bin"));
-            out.write(data);
-            out.closeEntry();
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        for (int i = 0; i < 150; i++) {
+            entries.put("org/isos/bench/app/Part" + i + ".class", part("org/isos/bench/app/Part" + i));
         }
-        return bytes.toByteArray();
+        byte[] data = new byte[150 * 1024];
+        new Random(42).nextBytes(data);
+        entries.put("data/weights.bin", data);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Bundle-ManifestVersion", "2");
+        headers.put("Bundle-SymbolicName", "isos.bench.app");
+        headers.put("Bundle-Version", "1.0.0");
+        return TestJars.jar(headers, entries);
     }
 
     private static byte[] part(String name) {

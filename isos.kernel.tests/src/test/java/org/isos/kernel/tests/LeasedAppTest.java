@@ -13,6 +13,8 @@ import java.util.Map;
 import org.isos.kernel.api.Lease;
 import org.isos.kernel.host.HostedApp;
 import org.isos.kernel.wire.UsageRecord;
+import org.isos.testkit.TestJars;
+import org.isos.testkit.TestPki;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
@@ -133,7 +135,7 @@ class LeasedAppTest {
     void updateSwapsTheBundleInPlaceKeepingLeaseAndStore() throws Exception {
         Lease lease = TestWorld.lease("buyer-a", "isos.testapp.echo", Duration.ofMinutes(5));
         HostedApp before = world.hosting().host(TestWorld.grant(lease, echo), echo);
-        byte[] v2 = new AppJars(world).sign(AppJars.unsigned(echo,
+        byte[] v2 = TestPki.load(world.pki).sign(TestJars.unsigned(echo,
                 a -> a.putValue("Bundle-Version", "1.0.1"), Map.of()), "buyer-a");
         try (AppClient client = client()) {
             assertEquals("ok", client.ask("put kept across update"));
@@ -148,7 +150,7 @@ class LeasedAppTest {
                 assertEquals("across update", client.ask("get kept"));
             }
             // a bad update is refused and the running version stays
-            byte[] unsigned = AppJars.unsigned(v2);
+            byte[] unsigned = TestJars.unsigned(v2);
             try {
                 world.hosting().update(lease.id(), org.isos.admission.BundleAdmission.sha256Hex(unsigned), unsigned);
             } catch (org.isos.admission.AdmissionRefused expected) {

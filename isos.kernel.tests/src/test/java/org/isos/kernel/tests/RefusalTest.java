@@ -14,6 +14,9 @@ import org.isos.admission.AdmissionRefused;
 import org.isos.admission.BundleAdmission;
 import org.isos.kernel.api.Lease;
 import org.isos.kernel.wire.LeaseGrant;
+import org.isos.testkit.TestClasses;
+import org.isos.testkit.TestJars;
+import org.isos.testkit.TestPki;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,13 +28,13 @@ import org.objectweb.asm.Opcodes;
 class RefusalTest {
 
     private TestWorld world;
-    private AppJars jars;
+    private TestPki pki;
     private byte[] echo;
 
     @BeforeEach
     void setUp() throws Exception {
         world = TestWorld.get();
-        jars = new AppJars(world);
+        pki = TestPki.load(world.pki);
         echo = TestWorld.app("isos.testapp.echo");
     }
 
@@ -51,28 +54,28 @@ class RefusalTest {
 
     @Test
     void unsigned() throws Exception {
-        assertRefused("UNSIGNED", AppJars.unsigned(echo));
+        assertRefused("UNSIGNED", TestJars.unsigned(echo));
     }
 
     @Test
     void signedByAKeyNoIsosCaVouchesFor() throws Exception {
-        assertRefused("UNTRUSTED_SIGNER", jars.sign(AppJars.unsigned(echo), "rogue"));
+        assertRefused("UNTRUSTED_SIGNER", pki.sign(TestJars.unsigned(echo), "rogue"));
     }
 
     @Test
     void signedByAnotherTrustedBuyer() throws Exception {
-        assertRefused("WRONG_BUYER", jars.sign(AppJars.unsigned(echo), "buyer-b"));
+        assertRefused("WRONG_BUYER", pki.sign(TestJars.unsigned(echo), "buyer-b"));
     }
 
     @Test
     void changedAfterSigning() throws Exception {
-        assertRefused("TAMPERED", AppJars.tampered(echo));
+        assertRefused("TAMPERED", TestJars.tampered(echo));
     }
 
     @Test
     void digestNotMatchingTheLease() throws Exception {
         Lease lease = TestWorld.lease("buyer-a", "isos.testapp.echo", Duration.ofMinutes(5));
-        byte[] other = jars.sign(AppJars.unsigned(echo, a -> a.putValue("Bundle-Version", "9.9.9"), Map.of()), "buyer-a");
+        byte[] other = pki.sign(TestJars.unsigned(echo, a -> a.putValue("Bundle-Version", "9.9.9"), Map.of()), "buyer-a");
         assertRefused("DIGEST_MISMATCH", echo, new LeaseGrant(lease, TestWorld.HOST, BundleAdmission.sha256Hex(other)));
     }
 
@@ -127,13 +130,13 @@ class RefusalTest {
     @ParameterizedTest(name = "{0}: {2}.{3}")
     @MethodSource("forbiddenApis")
     void referenceToAForbiddenApi(String rule, int opcode, String owner, String name, String desc) throws Exception {
-        byte[] sneaky = AppJars.callingClass("org/isos/testapp/echo/Sneak", opcode, owner, name, desc);
-        byte[] bundle = jars.sign(AppJars.unsigned(echo, a -> {
+        byte[] sneaky = TestClasses.callingClass("org/isos/testapp/echo/Sneak", opcode, owner, name, desc);
+        byte[] bundle = pki.sign(TestJars.unsigned(echo, a -> {
         }, Map.of("org/isos/testapp/echo/Sneak.class", sneaky)), "buyer-a");
         assertRefused(rule, bundle);
     }
 
     private byte[] signedWith(java.util.function.Consumer<java.util.jar.Attributes> edit) throws Exception {
-        return jars.sign(AppJars.unsigned(echo, edit, Map.of()), "buyer-a");
+        return pki.sign(TestJars.unsigned(echo, edit, Map.of()), "buyer-a");
     }
 }

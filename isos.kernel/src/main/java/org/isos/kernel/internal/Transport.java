@@ -1,7 +1,6 @@
 package org.isos.kernel.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -15,7 +14,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -26,6 +24,7 @@ import org.isos.kernel.api.Communication;
 import org.isos.kernel.api.Communication.MessageListener;
 import org.isos.kernel.api.Peer;
 import org.isos.kernel.host.PeerDirectory;
+import org.isos.kernel.wire.ChunkedStream;
 import org.isos.kernel.wire.Frame;
 import org.isos.kernel.wire.FrameCodec;
 import org.osgi.service.component.annotations.Activate;
@@ -426,7 +425,7 @@ public class Transport implements PeerDirectory {
             case STREAM_END -> {
                 InboundStream stream = inbound.remove(key(ctx, frame.streamId()));
                 if (stream != null) {
-                    stream.offer(InboundStream.END);
+                    stream.end();
                 }
             }
             default -> refuse(ctx, "unexpected frame " + frame.type());
@@ -459,7 +458,7 @@ public class Transport implements PeerDirectory {
         public void channelInactive(ChannelHandlerContext ctx) {
             inbound.entrySet().removeIf(e -> {
                 if (e.getValue().channel == ctx.channel()) {
-                    e.getValue().offer(InboundStream.BROKEN);
+                    e.getValue().broken();
                     return true;
                 }
                 return false;
@@ -481,68 +480,31 @@ public class Transport implements PeerDirectory {
      * The receiving end of a stream. When the app reads slower than data arrives the connection stops
      * reading (autoRead off) until the app catches up, so a slow reader costs no unbounded memory.
      */
-    private static final class InboundStream extends InputStream {
-        static final byte[] END = new byte[0];
-        static final byte[] BROKEN = new byte[0];
+    private static final class InboundStream extends ChunkedStream {
         private static final int HIGH = 64;
         private static final int LOW = 16;
 
         final Channel channel;
         final Tenant tenant;
-        private final LinkedBlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
-        private byte[] current = new byte[0];
-        private int position;
-        private boolean finished;
 
         InboundStream(Channel channel, Tenant tenant) {
             this.channel = channel;
             this.tenant = tenant;
         }
 
-        void offer(byte[] chunk) {
-            chunks.add(chunk);
-            if (chunks.size() > HIGH) {
+        @Override
+        public void offer(byte[] chunk) {
+            super.offer(chunk);
+            if (backlog() > HIGH) {
                 channel.config().setAutoRead(false);
             }
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
+        protected void taken() {
+            if (backlog() < LOW && !channel.config().isAutoRead()) {
+                channel.config().setAutoRead(true);
             }
-            while (position == current.length) {
-                if (finished) {
-                    return -1;
-                }
-                try {
-                    current = chunks.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while reading a stream");
-                }
-                position = 0;
-                if (chunks.size() < LOW && !channel.config().isAutoRead()) {
-                    channel.config().setAutoRead(true);
-                }
-                if (current == END) {
-                    finished = true;
-                } else if (current == BROKEN) {
-                    finished = true;
-                    throw new IOException("the peer's connection closed before the stream ended");
-                }
-            }
-            int n = Math.min(len, current.length - position);
-            System.arraycopy(current, position, b, off, n);
-            position += n;
-            return n;
         }
     }
 }

@@ -35,15 +35,13 @@ public final class ClientSession implements AutoCloseable {
     public record IncomingStream(String channel, InputStream in) {
     }
 
-    private static final byte[] END = new byte[0];
-
     private final SSLSocket socket;
     private final DataOutputStream out;
     private final DataInputStream in;
     private final String sessionId;
     private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
     private final BlockingQueue<IncomingStream> streams = new LinkedBlockingQueue<>();
-    private final Map<Long, BlockingQueue<byte[]>> open = new ConcurrentHashMap<>();
+    private final Map<Long, ChunkedStream> open = new ConcurrentHashMap<>();
 
     private ClientSession(SSLSocket socket, String buyer, String app, String leaseId) throws IOException {
         this.socket = socket;
@@ -182,20 +180,20 @@ public final class ClientSession implements AutoCloseable {
                 case MESSAGE -> messages.add(frame.payload());
                 case ERROR -> messages.add(new IOException("the kernel refused: " + frame.text()));
                 case STREAM_OPEN -> {
-                    BlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
-                    open.put(frame.streamId(), chunks);
-                    streams.add(new IncomingStream(frame.text(), new ChunkStream(chunks)));
+                    ChunkedStream stream = new ChunkedStream();
+                    open.put(frame.streamId(), stream);
+                    streams.add(new IncomingStream(frame.text(), stream));
                 }
                 case STREAM_DATA -> {
-                    BlockingQueue<byte[]> chunks = open.get(frame.streamId());
-                    if (chunks != null) {
-                        chunks.add(frame.payload());
+                    ChunkedStream stream = open.get(frame.streamId());
+                    if (stream != null) {
+                        stream.offer(frame.payload());
                     }
                 }
                 case STREAM_END -> {
-                    BlockingQueue<byte[]> chunks = open.remove(frame.streamId());
-                    if (chunks != null) {
-                        chunks.add(END);
+                    ChunkedStream stream = open.remove(frame.streamId());
+                    if (stream != null) {
+                        stream.end();
                     }
                 }
                 default -> {
@@ -205,54 +203,12 @@ public final class ClientSession implements AutoCloseable {
             }
         } catch (IOException e) {
             messages.add(e instanceof EOFException ? new IOException("the kernel closed the session") : e);
-            open.values().forEach(q -> q.add(END));
+            open.values().forEach(ChunkedStream::broken);
         }
     }
 
     @Override
     public void close() throws IOException {
         socket.close();
-    }
-
-    /** The client end of an app's stream; ends at STREAM_END (or when the session closes). */
-    private static final class ChunkStream extends InputStream {
-        private final BlockingQueue<byte[]> chunks;
-        private byte[] current = new byte[0];
-        private int position;
-        private boolean ended;
-
-        ChunkStream(BlockingQueue<byte[]> chunks) {
-            this.chunks = chunks;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            while (position == current.length) {
-                if (ended) {
-                    return -1;
-                }
-                try {
-                    current = chunks.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while reading a stream");
-                }
-                position = 0;
-                ended = current == END;
-            }
-            int n = Math.min(len, current.length - position);
-            System.arraycopy(current, position, b, off, n);
-            position += n;
-            return n;
-        }
     }
 }
