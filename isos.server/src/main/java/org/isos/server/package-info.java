@@ -1,2 +1,5 @@
-/** ISOS server complex: the module's skeleton; its issue brings the implementation. */
+/**
+ * ISOS server complex. Its parts live in sub-packages: {@code store} (JDBC store and schema
+ * migrations) and {@code ca} (the certificate authority) so far; see the module's README.
+ */
 package org.isos.server;
