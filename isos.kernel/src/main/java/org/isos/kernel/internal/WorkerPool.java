@@ -47,14 +47,16 @@ public class WorkerPool implements Availability {
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private final Tenancy tenancy;
-    private final int slots;
+    /** Workers the configuration allows; the owner's CPU share may lower what is in use. */
+    private final int maxSlots;
+    private volatile int slots;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private final Map<Tenant, Queue> queues = new HashMap<>();
     private final ExecutorService threads;
     private final ExecutorService notifier;
     private final ThreadLocal<Task> current = new ThreadLocal<>();
-    private int running;
+    private volatile int running;
     private volatile boolean suspended;
     private volatile String reason = "";
     /** Bumped whenever a lease with work waits: running tasks look at it to decide whether to yield. */
@@ -63,7 +65,8 @@ public class WorkerPool implements Availability {
     @Activate
     public WorkerPool(@Reference KernelHome home, @Reference Tenancy tenancy) {
         this.tenancy = tenancy;
-        this.slots = home.workers();
+        this.maxSlots = home.workers();
+        this.slots = maxSlots;
         this.threads = Executors.newCachedThreadPool(KernelThreads.lowPriority("isos-worker"));
         this.notifier = Executors.newSingleThreadExecutor(KernelThreads.named("isos-scheduling-events"));
     }
@@ -129,6 +132,26 @@ public class WorkerPool implements Availability {
     @Override
     public boolean suspended() {
         return suspended;
+    }
+
+    @Override
+    public void cpuShare(double share) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("CPU share must be in (0, 1], was " + share);
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        lock.lock();
+        try {
+            slots = Math.max(1, Math.min(maxSlots, (int) Math.floor(cores * share + 1e-9)));
+            dispatch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Workers in use at most now. */
+    int slots() {
+        return slots;
     }
 
     @Override
@@ -318,12 +341,12 @@ public class WorkerPool implements Availability {
             throwIfCancelled();
             meter();
             boolean overQuantum = waiters > 0 && System.nanoTime() - sliceStart > QUANTUM_NANOS;
-            if (!suspended && !overQuantum) {
+            if (!suspended && !overQuantum && running <= slots) {
                 return;
             }
             lock.lock();
             try {
-                if (!suspended && !someoneAhead()) {
+                if (!suspended && running <= slots && !someoneAhead()) {
                     sliceStart = System.nanoTime();
                     return;
                 }

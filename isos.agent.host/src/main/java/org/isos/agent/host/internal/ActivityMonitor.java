@@ -79,6 +79,7 @@ public class ActivityMonitor implements OwnerActivity {
         try {
             OwnerPolicy policy = PolicyCheck.check(config);
             presence.policy(policy);
+            availability.cpuShare(policy.maxCpuShare());
             LOG.log(Level.INFO, "usage policy in force: {0}", policy);
         } catch (PolicyRefused e) {
             presence.refuse(e.getMessage());

@@ -43,6 +43,13 @@ class ActivityMonitorTest {
             return suspended;
         }
 
+        volatile double cpuShare = 1;
+
+        @Override
+        public void cpuShare(double share) {
+            cpuShare = share;
+        }
+
         @Override
         public boolean awaitPaused(java.time.Duration timeout) {
             return suspended; // no tasks here: paused as soon as suspended
@@ -77,6 +84,12 @@ class ActivityMonitorTest {
         assertFalse(kernel.suspended);
         assertFalse(m.holding());
         assertEquals(List.of("suspend: mouse moved", "resume"), kernel.calls);
+    }
+
+    @Test
+    void theOwnersCpuShareReachesTheKernel() {
+        monitor(Map.of("maxCpuShare", 0.25));
+        assertEquals(0.25, kernel.cpuShare);
     }
 
     @Test

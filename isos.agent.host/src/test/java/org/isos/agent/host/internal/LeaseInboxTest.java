@@ -285,9 +285,14 @@ class LeaseInboxTest {
             return suspended;
         }
 
-        // no @Override: the kernel's Availability is growing this method
+        @Override
         public boolean awaitPaused(Duration timeout) {
             return true;
+        }
+
+        @Override
+        public void cpuShare(double share) {
+            // the inbox never limits the CPU
         }
     }
 
