@@ -1,0 +1,14 @@
+package org.isos.server.http;
+
+/**
+ * An HTTP request as the API sees it, decoded from Netty's message on the event loop and free of its
+ * buffers, so a worker thread can handle it after the message is released.
+ *
+ * @param path the raw path, without the query
+ * @param contentType the Content-Type header, or null
+ * @param authorization the Authorization header, or null
+ * @param failure when the HTTP decoder could not read the request: the answer to give, else null
+ */
+record ApiRequest(String method, String path, String contentType, String authorization, byte[] body,
+        boolean keepAlive, ApiException failure) {
+}

@@ -1,0 +1,38 @@
+package org.isos.server.http;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The HTTPS JSON API (PID {@value #PID}). */
+@ObjectClassDefinition(id = HttpConfig.PID, name = "ISOS HTTP API",
+        description = "The server's HTTPS JSON API for buyers, owners and (later) agents")
+public @interface HttpConfig {
+
+    String PID = "org.isos.server.http";
+
+    @AttributeDefinition(description = "Address to listen on; 0.0.0.0 or :: for every interface")
+    String host() default "127.0.0.1";
+
+    @AttributeDefinition(description = "TCP port; 0 picks a free one (the bound port is logged and written "
+            + "to <data directory>/server.url)", min = "0", max = "65535")
+    int port() default 0;
+
+    @AttributeDefinition(description = "Largest request body accepted, in bytes; larger ones get 413", min = "1")
+    int maxRequestBytes() default 1024 * 1024;
+
+    @AttributeDefinition(description = "Threads that do the requests' store work (never the event loops)", min = "1")
+    int workerThreads() default 8;
+
+    @AttributeDefinition(description = "Requests waiting for a worker before new ones get 503", min = "1")
+    int maxQueuedRequests() default 10_000;
+
+    @AttributeDefinition(description = "Netty event loop threads (TLS, HTTP codec)", min = "1")
+    int ioThreads() default 2;
+
+    @AttributeDefinition(description = "Seconds a connection may stay idle before it is closed", min = "1")
+    int idleTimeoutSeconds() default 60;
+
+    @AttributeDefinition(description = "Names and addresses in the server's TLS certificate; empty means "
+            + "localhost, 127.0.0.1, ::1 and host when it is a specific address")
+    String[] tlsNames() default {};
+}

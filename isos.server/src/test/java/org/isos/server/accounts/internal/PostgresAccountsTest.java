@@ -1,0 +1,32 @@
+package org.isos.server.accounts.internal;
+
+import java.util.Map;
+
+import org.isos.server.PostgresCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+
+/** {@link AccountsTest} on PostgreSQL: a throwaway cluster, a new database per test; skipped without PostgreSQL. */
+class PostgresAccountsTest extends AccountsTest {
+
+    private static PostgresCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        Assumptions.assumeTrue(PostgresCluster.unavailable().isEmpty(), () -> PostgresCluster.unavailable().get());
+        cluster = PostgresCluster.start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Override
+    Map<String, Object> database() throws Exception {
+        return Map.of("url", cluster.newDatabase(), "user", "isos", "password", "");
+    }
+}
