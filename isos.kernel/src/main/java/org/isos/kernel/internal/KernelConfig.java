@@ -42,7 +42,7 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Length of a usage period; each closes into one signed record per lease")
     long usagePeriodSeconds() default 60;
 
-    @AttributeDefinition(description = "Packages app bundles may import (a trailing .* matches sub-packages)")
-    String[] allowedImports() default { "org.isos.kernel.api", "org.osgi.framework", "org.osgi.service.component",
-            "org.osgi.util.function", "org.osgi.util.promise", "javax.crypto", "javax.crypto.spec" };
+    @AttributeDefinition(description = "Packages app bundles may import (a trailing .* matches sub-packages); "
+            + "empty means the ISOS defaults of isos.admission")
+    String[] allowedImports() default {};
 }

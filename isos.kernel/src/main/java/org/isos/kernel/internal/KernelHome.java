@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.util.Set;
+
+import org.isos.admission.AdmissionPolicy;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -59,6 +62,13 @@ public class KernelHome {
 
     public HostIdentity identity() {
         return identity;
+    }
+
+    /** The admission rules configured for this host; the platform's own packages are added by the caller. */
+    public AdmissionPolicy admissionPolicy() {
+        String[] imports = config.allowedImports();
+        return imports.length == 0 ? AdmissionPolicy.defaults()
+                : AdmissionPolicy.defaults().withAllowedImports(Set.of(imports));
     }
 
     public int workers() {

@@ -70,8 +70,9 @@ public class LeaseLifecycle implements AppHosting {
         this.tenancy = tenancy;
         this.pool = pool;
         this.meter = meter;
-        this.admission = new BundleAdmission(new AdmissionPolicy(Set.of(home.config().allowedImports()),
-                this::platformPackage, AdmissionPolicy.defaults().maxBundleBytes()), home.identity().trustAnchors());
+        AdmissionPolicy configured = home.admissionPolicy();
+        this.admission = new BundleAdmission(new AdmissionPolicy(configured.allowedImports(), this::platformPackage,
+                configured.maxBundleBytes()), home.identity().trustAnchors());
         if (System.getSecurityManager() != null) {
             // only a framework with security has Conditional Permission Admin (and exports its package)
             RuntimePolicy.apply(context);

@@ -45,7 +45,7 @@ public class TenantIsolation implements FindHook, EventListenerHook, org.osgi.fr
 
     @Activate
     public TenantIsolation(@Reference KernelHome home) {
-        this.policy = AdmissionPolicy.defaults().withAllowedImports(Set.of(home.config().allowedImports()));
+        this.policy = home.admissionPolicy();
     }
 
     // --- services ---
