@@ -42,10 +42,10 @@ public final class Engines {
             return null;
         }
         try {
-            Class<?> type = Class.forName(VECTOR_ENGINE, true, Engines.class.getClassLoader());
-            var factory = type.getDeclaredMethod("createIfUsable");
-            factory.setAccessible(true);
-            CodingEngine engine = (CodingEngine) factory.invoke(null);
+            // only public reflection by name: the codec runs inside app bundles, whose admission
+            // refuses class-loader access and setAccessible
+            Class<?> type = Class.forName(VECTOR_ENGINE);
+            CodingEngine engine = (CodingEngine) type.getMethod("createIfUsable").invoke(null);
             return engine != null && selfTest(engine) ? engine : null;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
             // the module is present but not usable from here (e.g. its package is not wired to this bundle)

@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Only {@link Engines} refers to this class, reflectively, and only when the module is in the boot layer, so the
  * rest of the codec never touches the incubator classes.
  */
-final class VectorEngine implements CodingEngine {
+public final class VectorEngine implements CodingEngine {
 
     private static final VectorSpecies<Byte> SPECIES = ByteVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
@@ -40,7 +40,8 @@ final class VectorEngine implements CodingEngine {
     }
 
     /** The engine, or null when the preferred vector shape is too small for 16-entry table lookups. */
-    static CodingEngine createIfUsable() {
+    /** Public so {@link Engines} reaches it with plain reflection, which an app's sandbox allows. */
+    public static CodingEngine createIfUsable() {
         if (LANES < 16) {
             return null;
         }
