@@ -1,2 +1,5 @@
-/** ISOS backup app: the module's skeleton; its issue brings the implementation. */
+/**
+ * ISOS backup app: the host side ({@code host.FragmentHost}) stores, serves and audits erasure-coded fragments;
+ * {@code protocol.FragmentMessage} is what the backup client says to it. See the module's README.
+ */
 package org.isos.apps.backup;
