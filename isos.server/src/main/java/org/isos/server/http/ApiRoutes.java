@@ -16,6 +16,11 @@ import org.isos.server.accounts.AccountKind;
 import org.isos.server.accounts.AccountRefused;
 import org.isos.server.accounts.Accounts;
 import org.isos.server.accounts.IssuedToken;
+import org.isos.server.ca.CertificateRefused;
+import org.isos.server.ca.IssuedCertificate;
+import org.isos.server.hosts.EnrolledHost;
+import org.isos.server.hosts.HostRefused;
+import org.isos.server.hosts.Hosts;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -41,19 +46,28 @@ final class ApiRoutes {
     }
 
     private final Accounts accounts;
+    private final Hosts hosts;
+    private final String caPemText;
     private final byte[] caPem;
     private final byte[] openApi;
     /** path → method → endpoint; paths are matched exactly. */
     private final Map<String, Map<String, Endpoint>> routes = new LinkedHashMap<>();
 
     ApiRoutes(Accounts accounts, String caPem, byte[] openApi) {
+        this(accounts, null, caPem, openApi);
+    }
+
+    ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi) {
         this.accounts = accounts;
+        this.hosts = hosts;
+        this.caPemText = caPem;
         this.caPem = caPem.getBytes(StandardCharsets.US_ASCII);
         this.openApi = openApi.clone();
         route("POST", "/v1/accounts", this::createAccount);
         route("GET", "/v1/me", this::me);
         route("POST", "/v1/tokens", this::issueToken);
         route("DELETE", "/v1/tokens/current", this::revokeToken);
+        route("POST", "/v1/hosts", this::enrollHost);
         route("GET", "/v1/ca.pem", r -> new ApiResponse(200, "application/x-pem-file", this.caPem, Map.of(), false));
         route("GET", "/v1/openapi.json", r -> new ApiResponse(200, ApiResponse.JSON, this.openApi, Map.of(), false));
     }
@@ -85,8 +99,15 @@ final class ApiRoutes {
             return endpoint.handle(request);
         } catch (ApiException e) {
             return Json.error(e);
-        } catch (AccountRefused e) {
+        } catch (AccountRefused | CertificateRefused e) {
             return Json.error(400, e.getMessage(), Map.of());
+        } catch (HostRefused e) {
+            int status = switch (e.reason()) {
+                case NOT_AN_OWNER -> 403;
+                case ALREADY_ENROLLED -> 409;
+                case BAD_REQUEST -> 400;
+            };
+            return Json.error(status, e.getMessage(), Map.of());
         } catch (Exception | Error e) {
             return internalError(e);
         }
@@ -134,6 +155,32 @@ final class ApiRoutes {
         }
         accounts.revoke(bearer(request));
         return ApiResponse.noContent();
+    }
+
+    /**
+     * Enrollment: an owner's token and {@code {"csr": PEM, "description": {...}?}}; the host id is derived
+     * from the request's key ({@link Hosts#hostIdOf}) and must be the request's CN.
+     */
+    private ApiResponse enrollHost(ApiRequest request) throws Exception {
+        Account owner = authenticate(request);
+        if (owner.kind() != AccountKind.OWNER) {
+            throw new ApiException(403, "only host owners enroll hosts (this token is a " + owner.kind().code()
+                    + "'s)");
+        }
+        ObjectNode body = jsonObject(request, true, "csr", "description");
+        String csr = requiredString(body, "csr");
+        JsonNode description = body.get("description");
+        if (description != null && !description.isObject() && !description.isNull()) {
+            throw new ApiException(400, "field 'description' must be an object, not " + typeOf(description));
+        }
+        EnrolledHost host = hosts.enroll(owner, csr.getBytes(StandardCharsets.UTF_8),
+                description == null || description.isNull() ? null : Json.MAPPER.writeValueAsString(description));
+        IssuedCertificate issued = host.certificate();
+        return Json.ok(201, Json.object().put("hostId", host.hostId()).put("owner", host.ownerId())
+                .put("status", host.status()).put("serial", issued.serial())
+                .put("expires", issued.certificate().getNotAfter().toInstant().toString())
+                .put("certificate", IssuedCertificate.pem(issued.certificate())).put("chain", issued.pem())
+                .put("caPem", caPemText).put("created", host.created().toString()));
     }
 
     // ------------------------------------------------------------------ validation

@@ -24,6 +24,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.isos.server.accounts.Accounts;
+import org.isos.server.hosts.Hosts;
 import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.TlsCredentials;
@@ -57,7 +58,7 @@ import io.netty.util.concurrent.ScheduledFuture;
  * {@link ApiHandler}, which hands each request to a worker pool, so the event loops never wait on the
  * store. The bound address is logged and written to {@code <data directory>/server.url}.
  */
-@Component(service = HttpApi.class, configurationPid = HttpConfig.PID,
+@Component(service = HttpApi.class, immediate = true, configurationPid = HttpConfig.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = HttpConfig.class)
 public class HttpApi implements AutoCloseable {
@@ -80,12 +81,17 @@ public class HttpApi implements AutoCloseable {
 
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
-            @Reference Accounts accounts) throws IOException, CertificateRefused, SQLException, InterruptedException {
+            @Reference Accounts accounts, @Reference Hosts hosts) throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
+        // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
+        String launchedHost = home.launchProperty("isos.server.host");
+        String launchedPort = home.launchProperty("isos.server.port");
+        String bindHost = config.host().equals("127.0.0.1") && launchedHost != null ? launchedHost : config.host();
+        int bindPort = config.port() == 0 && launchedPort != null ? launchPort(launchedPort) : config.port();
         this.ca = ca;
-        this.tlsNames = tlsNames(config);
+        this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
-        this.routes = new ApiRoutes(accounts, ca.rootPem(), openApi());
+        this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi());
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),
@@ -105,7 +111,7 @@ public class HttpApi implements AutoCloseable {
                                     .addLast("api", new ApiHandler(routes, workers));
                         }
                     });
-            this.server = bootstrap.bind(config.host(), config.port()).sync().channel();
+            this.server = bootstrap.bind(bindHost, bindPort).sync().channel();
             this.uri = uriOf(localAddress());
             this.urlFile = home.dataDirectory().resolve("server.url");
             Path temporary = urlFile.resolveSibling("server.url.tmp");
@@ -190,6 +196,10 @@ public class HttpApi implements AutoCloseable {
     }
 
     static List<String> tlsNames(HttpConfig config) {
+        return tlsNames(config, config.host());
+    }
+
+    static List<String> tlsNames(HttpConfig config, String bindHost) {
         List<String> names = new ArrayList<>();
         for (String name : config.tlsNames()) {
             if (!name.isBlank() && !names.contains(name.strip())) {
@@ -200,7 +210,7 @@ public class HttpApi implements AutoCloseable {
             return List.copyOf(names);
         }
         names.addAll(List.of("localhost", "127.0.0.1", "::1"));
-        String host = config.host().strip();
+        String host = bindHost.strip();
         if (!host.isEmpty() && !names.contains(host) && !isWildcard(host)) {
             names.add(host);
         }
@@ -224,6 +234,18 @@ public class HttpApi implements AutoCloseable {
         if (!wrong.isEmpty()) {
             throw new IllegalArgumentException(HttpConfig.PID + ": " + String.join("; ", wrong));
         }
+    }
+
+    private static int launchPort(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new IllegalArgumentException("isos.server.port " + value + " is not 0 to 65535");
     }
 
     private static boolean isWildcard(String host) {

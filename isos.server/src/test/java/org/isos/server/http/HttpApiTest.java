@@ -1,5 +1,18 @@
 package org.isos.server.http;
 
+import java.io.ByteArrayInputStream;
+import java.io.StringWriter;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.isos.server.hosts.Hosts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -35,6 +48,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import org.isos.server.TestConfigs;
 import org.isos.server.accounts.internal.JdbcAccounts;
+import org.isos.server.hosts.internal.JdbcHosts;
 import org.isos.server.ca.internal.BouncyCastleAuthority;
 import org.isos.server.ca.internal.CaConfig;
 import org.isos.server.internal.ServerHome;
@@ -73,7 +87,7 @@ class HttpApiTest {
         store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), home);
         ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
-                "workerThreads", 4)), home, ca, new JdbcAccounts(store));
+                "workerThreads", 4)), home, ca, new JdbcAccounts(store), new JdbcHosts(store, ca));
         KeyStore anchors = KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
         anchors.setCertificateEntry("isos-root", ca.root());
@@ -169,8 +183,8 @@ class HttpApiTest {
         assertTrue(openApi.get("openapi").asText().startsWith("3."), "OpenAPI 3");
         JsonNode paths = openApi.get("paths");
         Map<String, List<String>> served = api.routes();
-        assertEquals(Set.of("/v1/accounts", "/v1/me", "/v1/tokens", "/v1/tokens/current", "/v1/ca.pem",
-                "/v1/openapi.json"), served.keySet());
+        assertEquals(Set.of("/v1/accounts", "/v1/me", "/v1/tokens", "/v1/tokens/current", "/v1/hosts",
+                "/v1/ca.pem", "/v1/openapi.json"), served.keySet());
         for (Map.Entry<String, List<String>> route : served.entrySet()) {
             assertTrue(paths.has(route.getKey()), "described: " + route.getKey());
             List<String> described = new ArrayList<>();
@@ -318,6 +332,115 @@ class HttpApiTest {
         assertTrue(first == 0 && first < second && second < third, pipelined);
 
         json(send(get("/v1/openapi.json")), 200);
+    }
+
+    @Test
+    void ownersEnrollHostsWithACertificateRequest() throws Exception {
+        String owner = json(post("/v1/accounts", "{\"kind\": \"owner\", \"name\": \"Mary\"}"), 201).get("token").asText();
+        String ownerId = json(send(get("/v1/me").header("Authorization", "Bearer " + owner)), 200).get("id").asText();
+        KeyPair keys = ecKeys();
+        String hostId = Hosts.hostIdOf(keys.getPublic().getEncoded());
+        assertTrue(hostId.matches("host-[0-9a-f]{32}"), hostId);
+        String hostsBefore = count("hosts");
+
+        JsonNode enrolled = json(enroll(owner, csrPem("CN=" + hostId, keys), "{\"cores\": 8}"), 201);
+        assertEquals(hostId, enrolled.get("hostId").asText());
+        assertEquals(ownerId, enrolled.get("owner").asText());
+        assertEquals("ENROLLING", enrolled.get("status").asText());
+        assertEquals(ca.rootPem(), enrolled.get("caPem").asText());
+        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        X509Certificate leaf = (X509Certificate) x509.generateCertificate(
+                new ByteArrayInputStream(enrolled.get("certificate").asText().getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("CN=" + hostId + ",OU=host,O=ISOS", leaf.getSubjectX500Principal().getName());
+        assertEquals(keys.getPublic(), leaf.getPublicKey());
+        assertEquals(leaf.getSerialNumber().toString(16), enrolled.get("serial").asText());
+        leaf.verify(ca.root().getPublicKey());
+        assertTrue(leaf.getExtendedKeyUsage().containsAll(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2")));
+        assertEquals(2, x509.generateCertificates(new ByteArrayInputStream(
+                enrolled.get("chain").asText().getBytes(StandardCharsets.US_ASCII))).size());
+        try (var c = store.connection(); var st = c.prepareStatement(
+                "SELECT owner_id, certificate_serial, status, description FROM hosts WHERE id = ?")) {
+            st.setString(1, hostId);
+            try (var rs = st.executeQuery()) {
+                assertTrue(rs.next());
+                assertEquals(ownerId, rs.getString(1));
+                assertEquals(enrolled.get("serial").asText(), rs.getString(2));
+                assertEquals("ENROLLING", rs.getString(3));
+                assertEquals("{\"cores\":8}", rs.getString(4));
+            }
+        }
+        assertEquals("host", ca.record(enrolled.get("serial").asText()).orElseThrow().kind().name().toLowerCase());
+
+        // the same key again: refused, nothing more recorded
+        String certificates = count("certificates");
+        assertError(enroll(owner, csrPem("CN=" + hostId, keys), null), 409, "enrolled already as host " + hostId);
+        assertEquals(certificates, count("certificates"));
+        assertEquals(String.valueOf(Integer.parseInt(hostsBefore) + 1), count("hosts"));
+    }
+
+    @Test
+    void enrollmentRefusals() throws Exception {
+        String owner = json(post("/v1/accounts", "{\"kind\": \"owner\", \"name\": \"Mary\"}"), 201).get("token").asText();
+        String buyer = json(post("/v1/accounts", "{\"kind\": \"buyer\", \"name\": \"Bob\"}"), 201).get("token").asText();
+        KeyPair keys = ecKeys();
+        String hostId = Hosts.hostIdOf(keys.getPublic().getEncoded());
+        String good = csrPem("CN=" + hostId, keys);
+        String hosts = count("hosts");
+        String certificates = count("certificates");
+
+        assertError(enroll(buyer, good, null), 403, "only host owners enroll hosts");
+        assertError(send(request("/v1/hosts").header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString(body(good, null)))), 401, "missing Authorization");
+        assertError(enroll("isos_forged", good, null), 401, "invalid");
+        assertError(enroll(owner, "not a request", null), 400, "csr is not a readable PKCS#10");
+        assertError(enroll(owner, "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", null),
+                400, "csr is not");
+        assertError(enroll(owner, csrPem("CN=host-1", keys), null), 400, "make the request with CN=" + hostId);
+        assertError(enroll(owner, csrPem("O=ISOS", keys), null), 400, "no CN");
+        assertError(send(request("/v1/hosts").header("Authorization", "Bearer " + owner)
+                .header("Content-Type", "application/json").POST(BodyPublishers.ofString("{}"))), 400, "missing field 'csr'");
+        assertError(send(request("/v1/hosts").header("Authorization", "Bearer " + owner)
+                .header("Content-Type", "application/json").POST(BodyPublishers.ofString("{\"csr\": 5}"))), 400,
+                "field 'csr' must be a string");
+        assertError(enroll(owner, good, "[1]"), 400, "field 'description' must be an object");
+        assertError(send(request("/v1/hosts").header("Authorization", "Bearer " + owner)
+                .header("Content-Type", "application/json").POST(BodyPublishers.ofString("{\"csr\": \"x\", \"id\": 1}"))),
+                400, "unknown field \"id\"");
+        // a forged proof of possession: another key's signature
+        KeyPair other = ecKeys();
+        PKCS10CertificationRequest forged = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + hostId),
+                keys.getPublic()).build(new JcaContentSignerBuilder("SHA256withECDSA").build(other.getPrivate()));
+        assertError(enroll(owner, pem(forged), null), 400, "signature");
+        assertEquals(hosts, count("hosts"), "nothing enrolled");
+        assertEquals(certificates, count("certificates"), "nothing issued");
+    }
+
+    private HttpResponse<String> enroll(String token, String csr, String description) throws Exception {
+        return send(request("/v1/hosts").header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").POST(BodyPublishers.ofString(body(csr, description))));
+    }
+
+    private static String body(String csr, String description) throws Exception {
+        return "{\"csr\": " + JSON.writeValueAsString(csr) + (description == null ? "" : ", \"description\": " + description) + "}";
+    }
+
+    private static KeyPair ecKeys() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        return generator.generateKeyPair();
+    }
+
+    private static String csrPem(String subject, KeyPair keys) throws Exception {
+        return pem(new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), keys.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    }
+
+    private static String pem(PKCS10CertificationRequest request) throws Exception {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(request);
+        }
+        return out.toString();
     }
 
     // ------------------------------------------------------------------ helpers

@@ -48,13 +48,19 @@ public class JdbcStore implements Store, AutoCloseable {
     }
 
     JdbcStore(StoreConfig config, ServerHome home, List<Migration> migrations) throws SQLException {
-        this.url = config.url().isBlank() ? defaultUrl(home.dataDirectory()) : config.url().strip();
+        String launchedUrl = home.launchProperty("isos.server.db");
+        this.url = !config.url().isBlank() ? config.url().strip()
+                : launchedUrl != null ? launchedUrl : defaultUrl(home.dataDirectory());
         this.dialect = dialectOf(url);
         this.maxRetries = Math.max(0, config.maxRetries());
         Driver driver = driver(dialect);
         Properties properties = credentials;
-        properties.setProperty("user", config.user());
-        properties.setProperty("password", config.password());
+        String launchedUser = home.launchProperty("isos.server.dbUser");
+        String launchedPassword = home.launchProperty("isos.server.dbPassword");
+        properties.setProperty("user",
+                config.user().equals("isos") && launchedUser != null ? launchedUser : config.user());
+        properties.setProperty("password",
+                config.password().isEmpty() && launchedPassword != null ? launchedPassword : config.password());
         this.pool = new ConnectionPool(() -> {
             Connection c = driver.connect(url, properties);
             if (c == null) {

@@ -1,0 +1,37 @@
+package org.isos.server.hosts;
+
+import java.sql.SQLException;
+
+import org.isos.server.accounts.Account;
+import org.isos.server.ca.CertificateRefused;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** The registry of hosts that owners enrolled. */
+@ProviderType
+public interface Hosts {
+
+    /**
+     * Enrolls a host for {@code owner}: the host id is {@link #hostIdOf derived from the request's key},
+     * the CA issues the host certificate ({@code CN=<hostId>,OU=host,O=ISOS}) and the host row is
+     * recorded (status {@code ENROLLING}, the certificate's serial), all in one store transaction.
+     *
+     * @param csr PKCS#10, PEM or DER; its subject must be {@code CN=<hostId>}
+     * @param description the host's description as a JSON object text, or null
+     * @throws HostRefused when the account is no owner, the request cannot be read, or the key is enrolled already
+     * @throws CertificateRefused when the CA refuses the request (signature, key, CN), message as is
+     */
+    EnrolledHost enroll(Account owner, byte[] csr, String description) throws HostRefused, CertificateRefused, SQLException;
+
+    /**
+     * The host id for a key: {@code host-} and the first 32 hex digits of the SHA-256 of its
+     * SubjectPublicKeyInfo (DER). A host computes it itself to make its certificate request.
+     */
+    static String hostIdOf(byte[] subjectPublicKeyInfo) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(subjectPublicKeyInfo);
+            return "host-" + java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+}
