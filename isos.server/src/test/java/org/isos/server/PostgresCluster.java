@@ -56,6 +56,22 @@ public final class PostgresCluster implements AutoCloseable {
         return Optional.empty();
     }
 
+    private static PostgresCluster shared;
+
+    /**
+     * The test JVM's one cluster, started on first use and stopped when the JVM exits; skips the
+     * calling test (JUnit assumption, with the reason) where PostgreSQL cannot run.
+     */
+    public static synchronized PostgresCluster shared() throws IOException, InterruptedException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(unavailable().isEmpty(), () -> unavailable().get());
+        if (shared == null) {
+            PostgresCluster started = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "isos-test-postgres-stop"));
+            shared = started;
+        }
+        return shared;
+    }
+
     public static PostgresCluster start() throws IOException, InterruptedException {
         Path bin = binaries().orElseThrow();
         Path dir = Files.createTempDirectory("isos-pg-");

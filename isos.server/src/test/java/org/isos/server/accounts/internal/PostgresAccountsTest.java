@@ -3,8 +3,6 @@ package org.isos.server.accounts.internal;
 import java.util.Map;
 
 import org.isos.server.PostgresCluster;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 
 /** {@link AccountsTest} on PostgreSQL: a throwaway cluster, a new database per test; skipped without PostgreSQL. */
@@ -13,16 +11,8 @@ class PostgresAccountsTest extends AccountsTest {
     private static PostgresCluster cluster;
 
     @BeforeAll
-    static void startCluster() throws Exception {
-        Assumptions.assumeTrue(PostgresCluster.unavailable().isEmpty(), () -> PostgresCluster.unavailable().get());
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void cluster() throws Exception {
+        cluster = PostgresCluster.shared();
     }
 
     @Override

@@ -5,8 +5,6 @@ import java.util.Map;
 
 import org.isos.server.PostgresCluster;
 import org.isos.server.store.Store;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -20,16 +18,8 @@ class PostgresStoreTest extends StoreContract {
     private Map<String, Object> database;
 
     @BeforeAll
-    static void startCluster() throws Exception {
-        Assumptions.assumeTrue(PostgresCluster.unavailable().isEmpty(), () -> PostgresCluster.unavailable().get());
-        cluster = PostgresCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void cluster() throws Exception {
+        cluster = PostgresCluster.shared();
     }
 
     @BeforeEach
