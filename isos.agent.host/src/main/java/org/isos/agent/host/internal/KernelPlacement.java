@@ -41,6 +41,8 @@ public class KernelPlacement {
     static final String DATA_DIRECTORY = "dataDirectory";
     static final String KERNEL_PREFIX = "isos.kernel.";
     static final String POLICY_PREFIX = "isos.agent.policy.";
+    /** Held while reading and updating the kernel's configuration (this component and {@link ServerEnrollment}). */
+    static final Object CONFIGURATION_LOCK = new Object();
     private static final Logger LOG = System.getLogger(KernelPlacement.class.getName());
 
     /** Kernel attributes settable by framework property, with how to read their values. */
@@ -77,21 +79,23 @@ public class KernelPlacement {
             LOG.log(Level.INFO, "no " + AgentData.DATA_PROPERTY + " property: the kernel keeps its state in its bundle data area");
         }
         if ((data != null && !data.isBlank()) || !kernelSettings.isEmpty()) {
-            // "?" lets the kernel bundle bind it, whatever its location
-            Configuration kernel = configurationAdmin.getConfiguration(KERNEL_PID, "?");
-            Dictionary<String, Object> properties = kernel.getProperties();
-            Dictionary<String, Object> updated = properties == null ? new Hashtable<>() : properties;
-            boolean changed = false;
-            if (data != null && !data.isBlank() && (properties == null || properties.get(DATA_DIRECTORY) == null
-                    || String.valueOf(properties.get(DATA_DIRECTORY)).isBlank())) {
-                String directory = Path.of(data, "kernel").toAbsolutePath().toString();
-                updated.put(DATA_DIRECTORY, directory);
-                LOG.log(Level.INFO, "kernel data directory set to {0}", directory);
-                changed = true;
-            }
-            changed |= merge(updated, kernelSettings);
-            if (changed) {
-                kernel.update(updated);
+            synchronized (CONFIGURATION_LOCK) {
+                // "?" lets the kernel bundle bind it, whatever its location
+                Configuration kernel = configurationAdmin.getConfiguration(KERNEL_PID, "?");
+                Dictionary<String, Object> properties = kernel.getProperties();
+                Dictionary<String, Object> updated = properties == null ? new Hashtable<>() : properties;
+                boolean changed = false;
+                if (data != null && !data.isBlank() && (properties == null || properties.get(DATA_DIRECTORY) == null
+                        || String.valueOf(properties.get(DATA_DIRECTORY)).isBlank())) {
+                    String directory = Path.of(data, "kernel").toAbsolutePath().toString();
+                    updated.put(DATA_DIRECTORY, directory);
+                    LOG.log(Level.INFO, "kernel data directory set to {0}", directory);
+                    changed = true;
+                }
+                changed |= merge(updated, kernelSettings);
+                if (changed) {
+                    kernel.update(updated);
+                }
             }
         }
         Map<String, Object> policySettings = settings(context, POLICY_PREFIX, POLICY_ATTRIBUTES);

@@ -345,6 +345,10 @@ public class LeaseInbox {
         s.put("agent.pid", Long.toString(ProcessHandle.current().pid()));
         s.put("agent.started", Instant.ofEpochMilli(STARTED).toString());
         s.put("inbox", inbox.toAbsolutePath().toString());
+        String enrollment = ServerEnrollment.state();
+        if (enrollment != null) {
+            s.put("enrollment", enrollment);
+        }
         if (!running) {
             return s;
         }
