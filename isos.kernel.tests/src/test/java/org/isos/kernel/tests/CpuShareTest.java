@@ -6,10 +6,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 
 import org.isos.kernel.api.Lease;
+import org.isos.kernel.host.AppHosting;
+import org.isos.kernel.host.Availability;
+import org.isos.kernel.host.PeerDirectory;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.service.ServiceExtension;
 
-/** The owner's CPU share caps how many cores app work uses, whatever the leases ask for. */
+/**
+ * The owner's CPU share caps how many cores app work uses, whatever the leases ask for. (Services
+ * come by OSGi Test's injection; the kernel is configured before the instance is made.)
+ */
+@ExtendWith(ServiceExtension.class)
 class CpuShareTest {
+
+    @InjectService(timeout = 20_000)
+    AppHosting hosting;
+    @InjectService(timeout = 20_000)
+    Availability availability;
+    @InjectService(timeout = 20_000)
+    PeerDirectory peers;
+
+    @BeforeAll
+    static void configuredKernel() throws Exception {
+        TestWorld.get();
+    }
 
     @Test
     void halfTheCoresMeansOneBusyWorkerOnTwoCores() throws Exception {
@@ -17,10 +40,10 @@ class CpuShareTest {
         int cores = Runtime.getRuntime().availableProcessors();
         byte[] echo = TestWorld.app("isos.testapp.echo");
         Lease lease = TestWorld.lease("buyer-a", "isos.testapp.echo", Duration.ofMinutes(5));
-        world.hosting().host(TestWorld.grant(lease, echo), echo);
-        assertThrows(IllegalArgumentException.class, () -> world.availability().cpuShare(1.5));
-        world.availability().cpuShare(1.0 / cores); // one worker
-        try (AppClient client = new AppClient(world.peers().localAddress(), world.caCertificate(), "buyer-a",
+        hosting.host(TestWorld.grant(lease, echo), echo);
+        assertThrows(IllegalArgumentException.class, () -> availability.cpuShare(1.5));
+        availability.cpuShare(1.0 / cores); // one worker
+        try (AppClient client = new AppClient(peers.localAddress(), world.caCertificate(), "buyer-a",
                 "isos.testapp.echo")) {
             client.ask("work a 100000000");
             client.ask("work b 100000000");
@@ -32,8 +55,8 @@ class CpuShareTest {
             // two busy tasks, one worker allowed: at most one core's worth of CPU (plus metering slack)
             assertTrue(coresUsed < 1.25, "app work used " + coresUsed + " cores under a one-worker share");
         } finally {
-            world.availability().cpuShare(1.0);
-            world.hosting().end(lease.id(), "test over");
+            availability.cpuShare(1.0);
+            hosting.end(lease.id(), "test over");
         }
     }
 
