@@ -23,6 +23,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -66,6 +68,9 @@ class AgentEnrollmentTest {
     @Test
     void anAgentEnrollsItselfAndItsKernelRunsAsTheIssuedHost() throws Exception {
         Path serverData = temp.resolve("server");
+        // heartbeats every second (the server's nextHeartbeatSeconds wins over the agent's setting)
+        Files.createDirectories(serverData.resolve("config"));
+        Files.writeString(serverData.resolve("config").resolve("org.isos.server.http.cfg"), "heartbeatSeconds=1\n");
         Process server = launch(dist("isos.server.dist", "../isos.server/target/server"), serverData,
                 temp.resolve("server.log"), "isos.server.data=" + serverData);
         URI url = awaitServerUrl(server, serverData);
@@ -78,7 +83,7 @@ class AgentEnrollmentTest {
         Path agentLog = temp.resolve("agent.log");
         Path agentDist = dist("isos.agent.dist", "../isos.agent.host/target/agent");
         String[] agentProperties = { "isos.server.url=" + url, "isos.owner.token=" + token,
-                "isos.server.ca=" + rootPem, "isos.agent.policy.activityThreshold=1.0" };
+                "isos.server.ca=" + rootPem, "isos.agent.policy.activityThreshold=1.0", "isos.heartbeat.seconds=1" };
         Process agent = launch(agentDist, agentData, agentLog, agentProperties);
 
         // the identity the agent stored: key + chain issued by the server's CA, host id = CN
@@ -104,6 +109,21 @@ class AgentEnrollmentTest {
                 () -> hostId.equals(read(status).getProperty("hostId")) && "true".equals(read(status).getProperty("running"))
                         && "ENROLLED".equals(read(status).getProperty("enrollment")));
 
+        // heartbeats over mutual TLS: the agent says ONLINE, the server lists the host ONLINE with its description
+        long beforeBeats = System.nanoTime();
+        await(agent, agentLog, "status server=ONLINE",
+                () -> "ONLINE".equals(read(status).getProperty("server")) && read(status).getProperty("lastHeartbeat") != null);
+        JsonNode listed = host(client, url, token, hostId);
+        assertEquals("ONLINE", listed.get("status").asText(), listed.toString());
+        Instant firstBeat = Instant.parse(listed.get("lastHeartbeat").asText());
+        assertTrue(listed.get("description").get("logicalCores").asInt() > 0, listed.toString());
+        assertTrue(listed.get("description").has("diskFreeBytes"), listed.toString());
+        await(agent, agentLog, "a later heartbeat", () -> Instant.parse(host(client, url, token, hostId)
+                .get("lastHeartbeat").asText()).isAfter(firstBeat));
+        System.out.println("AgentEnrollmentTest: ONLINE and a second heartbeat "
+                + Duration.ofNanos(System.nanoTime() - beforeBeats).toMillis() + " ms after enrollment showed");
+        assertTrue(Files.readString(agentLog).contains("heartbeats reach"), "logged once when ONLINE");
+
         // the server recorded the host: the same key cannot enroll again
         PrivateKey key = (PrivateKey) keyStore.getKey(alias, "isos-host".toCharArray());
         StringWriter csr = new StringWriter();
@@ -126,6 +146,9 @@ class AgentEnrollmentTest {
         assertEquals(java.util.Arrays.toString(stored), java.util.Arrays.toString(Files.readAllBytes(identity)));
         assertEquals("ENROLLED", read(agentData.resolve("agent").resolve("enrollment.properties")).getProperty("enrollment"));
         assertNotEquals(firstPid, read(status).getProperty("agent.pid"));
+        Instant beforeRestart = Instant.parse(host(client, url, token, hostId).get("lastHeartbeat").asText());
+        await(again, agentLog, "heartbeats after the restart", () -> "ONLINE".equals(read(status).getProperty("server"))
+                && Instant.parse(host(client, url, token, hostId).get("lastHeartbeat").asText()).isAfter(beforeRestart));
 
         // a token the server does not know: refused, said in the enrollment state, not retried; no identity
         Path refusedData = temp.resolve("refused");
@@ -220,6 +243,18 @@ class AgentEnrollmentTest {
         tls.init(null, trust.getTrustManagers(), null);
         return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** The owner's host {@code hostId} as {@code GET /v1/hosts} lists it. */
+    private static JsonNode host(HttpClient client, URI base, String token, String hostId) throws Exception {
+        JsonNode hosts = JSON.readTree(call(client, HttpRequest.newBuilder(base.resolve("/v1/hosts"))
+                .header("Authorization", "Bearer " + token).GET(), 200)).get("hosts");
+        for (JsonNode host : hosts) {
+            if (host.get("hostId").asText().equals(hostId)) {
+                return host;
+            }
+        }
+        throw new AssertionError(hostId + " not listed: " + hosts);
     }
 
     private static HttpRequest.Builder json(URI base, String path, String token, String body) {

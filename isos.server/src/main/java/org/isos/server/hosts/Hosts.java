@@ -1,6 +1,8 @@
 package org.isos.server.hosts;
 
+import java.security.cert.X509Certificate;
 import java.sql.SQLException;
+import java.util.List;
 
 import org.isos.server.accounts.Account;
 import org.isos.server.ca.CertificateRefused;
@@ -21,6 +23,22 @@ public interface Hosts {
      * @throws CertificateRefused when the CA refuses the request (signature, key, CN), message as is
      */
     EnrolledHost enroll(Account owner, byte[] csr, String description) throws HostRefused, CertificateRefused, SQLException;
+
+    /**
+     * A heartbeat from an enrolled host that presented {@code certificate} as its TLS client certificate
+     * (the TLS layer checked that it chains to the CA). In one store transaction: the certificate must
+     * name {@code hostId} (CN), be the host's current certificate and not be revoked; then the host row
+     * becomes {@code ONLINE} with {@code last_heartbeat} = now and {@code description} stored.
+     *
+     * @param description the host's description as a JSON object text, or null to keep the stored one
+     * @throws HostRefused {@link HostRefused.Reason#NOT_THIS_HOST} when the certificate may not speak for
+     *         the host; {@link HostRefused.Reason#BAD_REQUEST} for a description that is too long
+     */
+    Heartbeat heartbeat(String hostId, X509Certificate certificate, String description)
+            throws HostRefused, SQLException;
+
+    /** The hosts {@code owner} enrolled, oldest first. */
+    List<HostStatus> hostsOf(Account owner) throws SQLException;
 
     /**
      * The host id for a key: {@code host-} and the first 32 hex digits of the SHA-256 of its

@@ -1,7 +1,8 @@
 /**
  * The host registry: enrollment of a host by its owner (host id, host certificate, host row in one
- * transaction). Matching queries, heartbeats and status arrive with later slices.
+ * transaction), heartbeats over mutual TLS and the owner's view of their hosts. Matching queries
+ * arrive with later slices.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.server.hosts;

@@ -1,7 +1,11 @@
 package org.isos.server.http;
 
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -20,6 +24,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * Between Netty's aggregated HTTP messages and the API's own: inbound, a {@link FullHttpRequest} becomes
@@ -37,7 +42,21 @@ final class ApiCodec extends MessageToMessageCodec<FullHttpRequest, ApiResponse>
         }
         out.add(new ApiRequest(msg.method().name(), new QueryStringDecoder(msg.uri()).rawPath(),
                 msg.headers().get(HttpHeaderNames.CONTENT_TYPE), msg.headers().get(HttpHeaderNames.AUTHORIZATION),
-                ByteBufUtil.getBytes(msg.content()), HttpUtil.isKeepAlive(msg), null));
+                ByteBufUtil.getBytes(msg.content()), HttpUtil.isKeepAlive(msg), null, clientCertificate(ctx)));
+    }
+
+    /** The TLS peer's certificate when it presented one (the server asks, optionally); else null. */
+    static X509Certificate clientCertificate(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 
     @Override

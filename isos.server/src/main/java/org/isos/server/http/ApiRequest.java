@@ -8,7 +8,14 @@ package org.isos.server.http;
  * @param contentType the Content-Type header, or null
  * @param authorization the Authorization header, or null
  * @param failure when the HTTP decoder could not read the request: the answer to give, else null
+ * @param clientCertificate the TLS client certificate (chained to the CA root by the TLS layer), or null
  */
 record ApiRequest(String method, String path, String contentType, String authorization, byte[] body,
-        boolean keepAlive, ApiException failure) {
+        boolean keepAlive, ApiException failure, java.security.cert.X509Certificate clientCertificate) {
+
+    /** A request over a connection without a client certificate. */
+    ApiRequest(String method, String path, String contentType, String authorization, byte[] body, boolean keepAlive,
+            ApiException failure) {
+        this(method, path, contentType, authorization, body, keepAlive, failure, null);
+    }
 }

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -18,13 +20,17 @@ import org.isos.server.accounts.Accounts;
 import org.isos.server.accounts.IssuedToken;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.IssuedCertificate;
+import org.isos.server.ca.Revocation;
 import org.isos.server.hosts.EnrolledHost;
+import org.isos.server.hosts.Heartbeat;
+import org.isos.server.hosts.HostStatus;
 import org.isos.server.hosts.HostRefused;
 import org.isos.server.hosts.Hosts;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -50,7 +56,10 @@ final class ApiRoutes {
     private final String caPemText;
     private final byte[] caPem;
     private final byte[] openApi;
-    /** path → method → endpoint; paths are matched exactly. */
+    private final int heartbeatSeconds;
+    static final String HEARTBEAT_ROUTE = "/v1/hosts/{hostId}/heartbeat";
+    private static final Pattern HEARTBEAT_PATH = Pattern.compile("/v1/hosts/([A-Za-z0-9._-]{1,100})/heartbeat");
+    /** path → method → endpoint; paths are matched exactly, but for {@link #HEARTBEAT_ROUTE}'s pattern. */
     private final Map<String, Map<String, Endpoint>> routes = new LinkedHashMap<>();
 
     ApiRoutes(Accounts accounts, String caPem, byte[] openApi) {
@@ -58,6 +67,11 @@ final class ApiRoutes {
     }
 
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi) {
+        this(accounts, hosts, caPem, openApi, 30);
+    }
+
+    ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds) {
+        this.heartbeatSeconds = heartbeatSeconds;
         this.accounts = accounts;
         this.hosts = hosts;
         this.caPemText = caPem;
@@ -68,6 +82,8 @@ final class ApiRoutes {
         route("POST", "/v1/tokens", this::issueToken);
         route("DELETE", "/v1/tokens/current", this::revokeToken);
         route("POST", "/v1/hosts", this::enrollHost);
+        route("GET", "/v1/hosts", this::listHosts);
+        route("POST", HEARTBEAT_ROUTE, this::heartbeat);
         route("GET", "/v1/ca.pem", r -> new ApiResponse(200, "application/x-pem-file", this.caPem, Map.of(), false));
         route("GET", "/v1/openapi.json", r -> new ApiResponse(200, ApiResponse.JSON, this.openApi, Map.of(), false));
     }
@@ -86,7 +102,8 @@ final class ApiRoutes {
     /** Answers a request; never throws. */
     ApiResponse handle(ApiRequest request) {
         try {
-            Map<String, Endpoint> methods = routes.get(request.path());
+            Map<String, Endpoint> methods = routes.get(HEARTBEAT_PATH.matcher(request.path()).matches()
+                    ? HEARTBEAT_ROUTE : request.path());
             if (methods == null) {
                 throw new ApiException(404, "no route " + request.path());
             }
@@ -106,6 +123,7 @@ final class ApiRoutes {
                 case NOT_AN_OWNER -> 403;
                 case ALREADY_ENROLLED -> 409;
                 case BAD_REQUEST -> 400;
+                case NOT_THIS_HOST -> 403;
             };
             return Json.error(status, e.getMessage(), Map.of());
         } catch (Exception | Error e) {
@@ -181,6 +199,87 @@ final class ApiRoutes {
                 .put("expires", issued.certificate().getNotAfter().toInstant().toString())
                 .put("certificate", IssuedCertificate.pem(issued.certificate())).put("chain", issued.pem())
                 .put("caPem", caPemText).put("created", host.created().toString()));
+    }
+
+    /** The owner's hosts with their status and last heartbeat. */
+    private ApiResponse listHosts(ApiRequest request) throws Exception {
+        Account owner = authenticate(request);
+        if (owner.kind() != AccountKind.OWNER) {
+            throw new ApiException(403, "only host owners have hosts (this token is a " + owner.kind().code() + "'s)");
+        }
+        ArrayNode list = Json.MAPPER.createArrayNode();
+        for (HostStatus host : hosts.hostsOf(owner)) {
+            ObjectNode item = list.addObject().put("hostId", host.hostId()).put("status", host.status())
+                    .put("serial", host.certificateSerial()).put("created", host.created().toString());
+            item.put("lastHeartbeat", host.lastHeartbeat() == null ? null : host.lastHeartbeat().toString());
+            item.set("description", host.description() == null ? null : Json.MAPPER.readTree(host.description()));
+        }
+        ObjectNode answer = Json.object();
+        answer.set("hosts", list);
+        return Json.ok(200, answer);
+    }
+
+    /**
+     * A host's heartbeat, authenticated by its TLS client certificate (CN = the path's host id, its current
+     * certificate, not revoked): {@code {"description": {...}, "status": {"suspended": bool, "reason": str?,
+     * "apps": n}}}.
+     */
+    private ApiResponse heartbeat(ApiRequest request) throws Exception {
+        Matcher path = HEARTBEAT_PATH.matcher(request.path());
+        if (!path.matches()) {
+            throw new ApiException(404, "no route " + request.path());
+        }
+        String hostId = path.group(1);
+        if (request.clientCertificate() == null) {
+            throw new ApiException(401, "no client certificate: a heartbeat must be sent over TLS with the host's "
+                    + "certificate (the one enrollment issued)");
+        }
+        ObjectNode body = jsonObject(request, true, "description", "status");
+        JsonNode description = body.get("description");
+        if (description == null) {
+            throw new ApiException(400, "missing field 'description'");
+        }
+        if (!description.isObject()) {
+            throw new ApiException(400, "field 'description' must be an object, not " + typeOf(description));
+        }
+        JsonNode status = body.get("status");
+        if (status == null) {
+            throw new ApiException(400, "missing field 'status'");
+        }
+        if (!status.isObject()) {
+            throw new ApiException(400, "field 'status' must be an object, not " + typeOf(status));
+        }
+        for (Iterator<String> names = status.fieldNames(); names.hasNext();) {
+            String name = names.next();
+            if (!List.of("suspended", "reason", "apps").contains(name)) {
+                throw new ApiException(400, "unknown field \"status." + name + "\" (allowed: suspended, reason, apps)");
+            }
+        }
+        JsonNode suspended = status.get("suspended");
+        if (suspended == null || !suspended.isBoolean()) {
+            throw new ApiException(400, suspended == null ? "missing field 'status.suspended'"
+                    : "field 'status.suspended' must be a boolean, not " + typeOf(suspended));
+        }
+        JsonNode reason = status.get("reason");
+        if (reason != null && !reason.isTextual() && !reason.isNull()) {
+            throw new ApiException(400, "field 'status.reason' must be a string, not " + typeOf(reason));
+        }
+        if (reason != null && reason.isTextual() && reason.textValue().length() > 1000) {
+            throw new ApiException(400, "field 'status.reason' is longer than 1000 characters");
+        }
+        JsonNode apps = status.get("apps");
+        if (apps == null || !apps.canConvertToInt() || !apps.isIntegralNumber() || apps.intValue() < 0) {
+            throw new ApiException(400, apps == null ? "missing field 'status.apps'"
+                    : "field 'status.apps' must be a whole number >= 0, not " + (apps.isNumber() ? apps.asText() : typeOf(apps)));
+        }
+        Heartbeat beat = hosts.heartbeat(hostId, request.clientCertificate(), Json.MAPPER.writeValueAsString(description));
+        ObjectNode answer = Json.object().put("serverTime", beat.serverTime().toString())
+                .put("nextHeartbeatSeconds", heartbeatSeconds);
+        ArrayNode revoked = answer.putArray("revokedSerials");
+        for (Revocation revocation : beat.revoked()) {
+            revoked.add(revocation.serial());
+        }
+        return Json.ok(200, answer);
     }
 
     // ------------------------------------------------------------------ validation

@@ -46,6 +46,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -91,7 +92,7 @@ public class HttpApi implements AutoCloseable {
         this.ca = ca;
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
-        this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi());
+        this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds());
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),
@@ -179,7 +180,9 @@ public class HttpApi implements AutoCloseable {
             return;
         }
         tls = SslContextBuilder.forServer(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
-                .sslProvider(SslProvider.JDK).protocols("TLSv1.3", "TLSv1.2").build();
+                .sslProvider(SslProvider.JDK).protocols("TLSv1.3", "TLSv1.2")
+                // agents present their host certificates (heartbeats); everyone else may present none
+                .trustManager(ca.root()).clientAuth(ClientAuth.OPTIONAL).build();
         if (tlsChain != null) {
             LOG.info("ISOS HTTP API uses a renewed TLS certificate, serial "
                     + credentials.chain().get(0).getSerialNumber().toString(16));
@@ -226,7 +229,8 @@ public class HttpApi implements AutoCloseable {
         }
         for (String[] attribute : new String[][] { { "maxRequestBytes", "" + config.maxRequestBytes() },
                 { "workerThreads", "" + config.workerThreads() }, { "maxQueuedRequests", "" + config.maxQueuedRequests() },
-                { "ioThreads", "" + config.ioThreads() }, { "idleTimeoutSeconds", "" + config.idleTimeoutSeconds() } }) {
+                { "ioThreads", "" + config.ioThreads() }, { "idleTimeoutSeconds", "" + config.idleTimeoutSeconds() },
+                { "heartbeatSeconds", "" + config.heartbeatSeconds() } }) {
             if (Integer.parseInt(attribute[1]) < 1) {
                 wrong.add(attribute[0] + " must be at least 1, not " + attribute[1]);
             }

@@ -32,6 +32,10 @@ public @interface HttpConfig {
     @AttributeDefinition(description = "Seconds a connection may stay idle before it is closed", min = "1")
     int idleTimeoutSeconds() default 60;
 
+    @AttributeDefinition(description = "Seconds until an agent's next heartbeat (nextHeartbeatSeconds in "
+            + "heartbeat answers)", min = "1")
+    int heartbeatSeconds() default 30;
+
     @AttributeDefinition(description = "Names and addresses in the server's TLS certificate; empty means "
             + "localhost, 127.0.0.1, ::1 and host when it is a specific address")
     String[] tlsNames() default {};

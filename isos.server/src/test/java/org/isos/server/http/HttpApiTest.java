@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -184,7 +185,7 @@ class HttpApiTest {
         JsonNode paths = openApi.get("paths");
         Map<String, List<String>> served = api.routes();
         assertEquals(Set.of("/v1/accounts", "/v1/me", "/v1/tokens", "/v1/tokens/current", "/v1/hosts",
-                "/v1/ca.pem", "/v1/openapi.json"), served.keySet());
+                "/v1/hosts/{hostId}/heartbeat", "/v1/ca.pem", "/v1/openapi.json"), served.keySet());
         for (Map.Entry<String, List<String>> route : served.entrySet()) {
             assertTrue(paths.has(route.getKey()), "described: " + route.getKey());
             List<String> described = new ArrayList<>();
@@ -413,6 +414,140 @@ class HttpApiTest {
         assertError(enroll(owner, pem(forged), null), 400, "signature");
         assertEquals(hosts, count("hosts"), "nothing enrolled");
         assertEquals(certificates, count("certificates"), "nothing issued");
+    }
+
+    @Test
+    void hostsHeartbeatWithTheirCertificates() throws Exception {
+        String owner = json(post("/v1/accounts", "{\"kind\": \"owner\", \"name\": \"Mary\"}"), 201).get("token").asText();
+        KeyPair keys = ecKeys();
+        String hostId = Hosts.hostIdOf(keys.getPublic().getEncoded());
+        JsonNode enrolled = json(enroll(owner, csrPem("CN=" + hostId, keys), null), 201);
+        HttpClient host = clientWith(keys, enrolled.get("chain").asText());
+        String beat = "{\"description\": {\"os\": \"Linux\", \"cores\": 8, \"uptime\": 0.9}, "
+                + "\"status\": {\"suspended\": false, \"reason\": null, \"apps\": 2}}";
+
+        // before: listed by the owner as ENROLLING without a heartbeat
+        JsonNode listed = only(json(send(get("/v1/hosts").header("Authorization", "Bearer " + owner)), 200), hostId);
+        assertEquals("ENROLLING", listed.get("status").asText());
+        assertTrue(listed.get("lastHeartbeat").isNull());
+
+        Instant before = Instant.now().minusSeconds(1);
+        JsonNode answer = json(heartbeat(host, hostId, beat), 200);
+        Instant serverTime = Instant.parse(answer.get("serverTime").asText());
+        assertFalse(serverTime.isBefore(before), serverTime.toString());
+        assertEquals(30, answer.get("nextHeartbeatSeconds").asInt());
+        assertTrue(answer.get("revokedSerials").isArray());
+        try (var c = store.connection(); var st = c.prepareStatement(
+                "SELECT status, last_heartbeat, description FROM hosts WHERE id = ?")) {
+            st.setString(1, hostId);
+            try (var rs = st.executeQuery()) {
+                assertTrue(rs.next());
+                assertEquals("ONLINE", rs.getString(1));
+                assertEquals(serverTime, rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+                assertEquals("{\"os\":\"Linux\",\"cores\":8,\"uptime\":0.9}", rs.getString(3));
+            }
+        }
+        listed = only(json(send(get("/v1/hosts").header("Authorization", "Bearer " + owner)), 200), hostId);
+        assertEquals("ONLINE", listed.get("status").asText());
+        assertEquals(serverTime, Instant.parse(listed.get("lastHeartbeat").asText()));
+        assertEquals(8, listed.get("description").get("cores").asInt());
+        assertEquals(enrolled.get("serial").asText(), listed.get("serial").asText());
+
+        // another host of Mary's is revoked: the first host learns its serial; the revoked one is refused
+        KeyPair keys2 = ecKeys();
+        String hostId2 = Hosts.hostIdOf(keys2.getPublic().getEncoded());
+        JsonNode enrolled2 = json(enroll(owner, csrPem("CN=" + hostId2, keys2), null), 201);
+        HttpClient host2 = clientWith(keys2, enrolled2.get("chain").asText());
+        json(heartbeat(host2, hostId2, beat), 200);
+        assertTrue(ca.revoke(enrolled2.get("serial").asText(), "key compromise"));
+        JsonNode second = json(heartbeat(host, hostId, beat), 200);
+        List<String> revoked = new ArrayList<>();
+        second.get("revokedSerials").forEach(n -> revoked.add(n.asText()));
+        assertTrue(revoked.contains(enrolled2.get("serial").asText()), revoked.toString());
+        assertError(heartbeat(host2, hostId2, beat), 403, "is revoked (key compromise)");
+
+        // the certificate must name the host in the path
+        assertError(heartbeat(host, hostId2, beat), 403, "the client certificate is for " + hostId + ", not for " + hostId2);
+        assertError(heartbeat(host, "host-unknown", beat), 403, "not for host-unknown");
+        // no client certificate: 401
+        HttpResponse<String> anonymous = client.send(HttpRequest.newBuilder(api.uri().resolve("/v1/hosts/" + hostId
+                + "/heartbeat")).header("Content-Type", "application/json").POST(BodyPublishers.ofString(beat)).build(),
+                BodyHandlers.ofString());
+        assertError(anonymous, 401, "no client certificate");
+        // a bearer token is no substitute
+        assertError(send(request("/v1/hosts/" + hostId + "/heartbeat").header("Authorization", "Bearer " + owner)
+                .header("Content-Type", "application/json").POST(BodyPublishers.ofString(beat))), 401, "no client certificate");
+
+        // bodies are validated
+        assertError(heartbeat(host, hostId, "{\"status\": {\"suspended\": false, \"apps\": 0}}"), 400,
+                "missing field 'description'");
+        assertError(heartbeat(host, hostId, "{\"description\": [], \"status\": {\"suspended\": false, \"apps\": 0}}"),
+                400, "field 'description' must be an object");
+        assertError(heartbeat(host, hostId, "{\"description\": {}}"), 400, "missing field 'status'");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"apps\": 0}}"), 400,
+                "missing field 'status.suspended'");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"suspended\": \"no\", \"apps\": 0}}"),
+                400, "'status.suspended' must be a boolean");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"suspended\": true, \"apps\": -1}}"),
+                400, "'status.apps' must be a whole number >= 0, not -1");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"suspended\": true}}"), 400,
+                "missing field 'status.apps'");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"suspended\": true, \"reason\": 3, "
+                + "\"apps\": 0}}"), 400, "'status.reason' must be a string");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"suspended\": true, \"apps\": 0, "
+                + "\"x\": 1}}"), 400, "unknown field \"status.x\"");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"suspended\": true, \"apps\": 0}, "
+                + "\"hostId\": 1}"), 400, "unknown field \"hostId\"");
+        assertError(send(request("/v1/hosts/" + hostId + "/heartbeat").GET()), 405, "GET is not allowed");
+        assertError(send(get("/v1/hosts/" + hostId + "/heartbeat/x")), 404, "no route");
+
+        // only owners have hosts
+        String buyer = json(post("/v1/accounts", "{\"kind\": \"buyer\", \"name\": \"Bob\"}"), 201).get("token").asText();
+        assertError(send(get("/v1/hosts").header("Authorization", "Bearer " + buyer)), 403, "only host owners");
+        assertError(send(get("/v1/hosts")), 401, "missing Authorization");
+    }
+
+    /** An HttpClient presenting {@code keys} with {@code chainPem} as its TLS client key, trusting only the root. */
+    private HttpClient clientWith(KeyPair keys, String chainPem) throws Exception {
+        List<java.security.cert.Certificate> chain = new ArrayList<>(CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(chainPem.getBytes(StandardCharsets.US_ASCII))));
+        KeyStore identity = KeyStore.getInstance("PKCS12");
+        identity.load(null, null);
+        identity.setKeyEntry("host", keys.getPrivate(), "pw".toCharArray(), chain.toArray(java.security.cert.Certificate[]::new));
+        Path file = Files.createTempFile(data, "identity", ".p12");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            identity.store(out, "pw".toCharArray());
+        }
+        KeyStore loaded = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            loaded.load(in, "pw".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory keyManagers = javax.net.ssl.KeyManagerFactory
+                .getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        keyManagers.init(loaded, "pw".toCharArray());
+        KeyStore anchors = KeyStore.getInstance("PKCS12");
+        anchors.load(null, null);
+        anchors.setCertificateEntry("isos-root", ca.root());
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(anchors);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keyManagers.getKeyManagers(), trust.getTrustManagers(), null);
+        return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private HttpResponse<String> heartbeat(HttpClient host, String hostId, String body) throws Exception {
+        return host.send(request("/v1/hosts/" + hostId + "/heartbeat").header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString(body)).build(), BodyHandlers.ofString());
+    }
+
+    private static JsonNode only(JsonNode list, String hostId) {
+        for (JsonNode host : list.get("hosts")) {
+            if (host.get("hostId").asText().equals(hostId)) {
+                return host;
+            }
+        }
+        throw new AssertionError(hostId + " not listed: " + list);
     }
 
     private HttpResponse<String> enroll(String token, String csr, String description) throws Exception {

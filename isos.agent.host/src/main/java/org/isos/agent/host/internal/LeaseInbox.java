@@ -349,6 +349,14 @@ public class LeaseInbox {
         if (enrollment != null) {
             s.put("enrollment", enrollment);
         }
+        String server = ServerHeartbeat.state();
+        if (server != null) {
+            s.put("server", server);
+        }
+        String lastHeartbeat = ServerHeartbeat.lastHeartbeat();
+        if (lastHeartbeat != null) {
+            s.put("lastHeartbeat", lastHeartbeat);
+        }
         if (!running) {
             return s;
         }

@@ -7,18 +7,32 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.security.cert.X509Certificate;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.isos.server.accounts.Account;
 import org.isos.server.accounts.AccountKind;
 import org.isos.server.ca.CertificateAuthority;
+import org.isos.server.ca.CertificateRecord;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.IssuedCertificate;
 import org.isos.server.hosts.EnrolledHost;
+import org.isos.server.hosts.Heartbeat;
+import org.isos.server.hosts.HostStatus;
 import org.isos.server.hosts.HostRefused;
 import org.isos.server.hosts.HostRefused.Reason;
 import org.isos.server.hosts.Hosts;
@@ -91,6 +105,102 @@ public class JdbcHosts implements Hosts {
             }
             throw e;
         }
+    }
+
+    /**
+     * Revocations are looked up from this long before the previous heartbeat, so one committed while that
+     * heartbeat ran (with an earlier revocation time) is not missed; hosts may see a serial twice.
+     */
+    static final Duration REVOCATION_OVERLAP = Duration.ofMinutes(1);
+
+    @Override
+    public Heartbeat heartbeat(String hostId, X509Certificate certificate, String description)
+            throws HostRefused, SQLException {
+        if (certificate == null) {
+            throw new HostRefused(Reason.NOT_THIS_HOST, "no client certificate: heartbeats must be sent over TLS "
+                    + "with the host's certificate");
+        }
+        String commonName = commonNameOf(certificate);
+        if (!hostId.equals(commonName)) {
+            throw new HostRefused(Reason.NOT_THIS_HOST, "the client certificate is for "
+                    + (commonName == null ? "no host (no CN)" : commonName) + ", not for " + hostId);
+        }
+        if (description != null && description.length() > MAX_DESCRIPTION_CHARS) {
+            throw new HostRefused(Reason.BAD_REQUEST, "description is longer than " + MAX_DESCRIPTION_CHARS + " characters");
+        }
+        String serial = certificate.getSerialNumber().toString(16);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        try {
+            return store.transaction(c -> {
+                String currentSerial;
+                Instant previous;
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT certificate_serial, last_heartbeat FROM hosts WHERE id = ? FOR UPDATE")) {
+                    s.setString(1, hostId);
+                    try (ResultSet r = s.executeQuery()) {
+                        if (!r.next()) {
+                            throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "host " + hostId + " is not enrolled"));
+                        }
+                        currentSerial = r.getString(1);
+                        OffsetDateTime last = r.getObject(2, OffsetDateTime.class);
+                        previous = last == null ? null : last.toInstant();
+                    }
+                }
+                if (!serial.equalsIgnoreCase(currentSerial)) {
+                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
+                            + ") is not host " + hostId + "'s current certificate"));
+                }
+                Optional<CertificateRecord> record = ca.record(serial);
+                if (record.isEmpty()) {
+                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
+                            + ") was not issued by this server's CA"));
+                }
+                if (record.get().revoked()) {
+                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
+                            + ") of host " + hostId + " is revoked (" + record.get().revocationReason() + ")"));
+                }
+                try (PreparedStatement u = c.prepareStatement("UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, "
+                        + "description = COALESCE(?, description) WHERE id = ?")) {
+                    u.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                    u.setString(2, description);
+                    u.setString(3, hostId);
+                    u.executeUpdate();
+                }
+                Instant since = previous == null ? Instant.EPOCH : previous.minus(REVOCATION_OVERLAP);
+                return new Heartbeat(hostId, now, previous, ca.revokedSince(since));
+            });
+        } catch (Refusal r) {
+            throw (HostRefused) r.getCause();
+        }
+    }
+
+    @Override
+    public List<HostStatus> hostsOf(Account owner) throws SQLException {
+        return store.transaction(c -> {
+            List<HostStatus> out = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT id, owner_id, status, certificate_serial, description, "
+                    + "last_heartbeat, created FROM hosts WHERE owner_id = ? ORDER BY created, id")) {
+                s.setString(1, owner.id());
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        OffsetDateTime last = r.getObject(6, OffsetDateTime.class);
+                        out.add(new HostStatus(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                                r.getString(5), last == null ? null : last.toInstant(),
+                                r.getObject(7, OffsetDateTime.class).toInstant()));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The certificate's single CN, or null when it has none or several. */
+    static String commonNameOf(X509Certificate certificate) {
+        RDN[] names = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+        if (names.length != 1 || names[0].isMultiValued()) {
+            return null;
+        }
+        return IETFUtils.valueToString(names[0].getFirst().getValue());
     }
 
     private static boolean exists(Connection c, String hostId) throws SQLException {
