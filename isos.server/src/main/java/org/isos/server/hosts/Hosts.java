@@ -28,16 +28,28 @@ public interface Hosts {
      * A heartbeat from an enrolled host that presented {@code certificate} as its TLS client certificate
      * (the TLS layer checked that it chains to the CA). In one store transaction: the certificate must
      * name {@code hostId} (CN), be the host's current certificate and not be revoked; then the host row
-     * becomes {@code ONLINE} with {@code last_heartbeat} = now and {@code description} stored.
+     * becomes {@code ONLINE} (also from {@code OFFLINE}) with {@code last_heartbeat} = now, and
+     * {@code description} and the reported {@code status} stored.
      *
      * @param description the host's description as a JSON object text, or null to keep the stored one
+     * @param status the status the host reports, or null to keep the stored one
      * @throws HostRefused {@link HostRefused.Reason#NOT_THIS_HOST} when the certificate may not speak for
-     *         the host; {@link HostRefused.Reason#BAD_REQUEST} for a description that is too long
+     *         the host; {@link HostRefused.Reason#BAD_REQUEST} for a description or reason that is too long
+     * @since 1.2
      */
-    Heartbeat heartbeat(String hostId, X509Certificate certificate, String description)
+    Heartbeat heartbeat(String hostId, X509Certificate certificate, String description, ReportedStatus status)
             throws HostRefused, SQLException;
 
-    /** The hosts {@code owner} enrolled, oldest first. */
+    /** {@link #heartbeat(String, X509Certificate, String, ReportedStatus)} keeping the stored status. */
+    default Heartbeat heartbeat(String hostId, X509Certificate certificate, String description)
+            throws HostRefused, SQLException {
+        return heartbeat(hostId, certificate, description, null);
+    }
+
+    /**
+     * The hosts {@code owner} enrolled, oldest first, with their reported status; an {@code ONLINE} host
+     * whose last heartbeat is older than three heartbeat periods is listed {@code OFFLINE}.
+     */
     List<HostStatus> hostsOf(Account owner) throws SQLException;
 
     /**

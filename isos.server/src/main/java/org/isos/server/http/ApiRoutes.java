@@ -26,6 +26,7 @@ import org.isos.server.hosts.Heartbeat;
 import org.isos.server.hosts.HostStatus;
 import org.isos.server.hosts.HostRefused;
 import org.isos.server.hosts.Hosts;
+import org.isos.server.hosts.ReportedStatus;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -201,7 +202,10 @@ final class ApiRoutes {
                 .put("caPem", caPemText).put("created", host.created().toString()));
     }
 
-    /** The owner's hosts with their status and last heartbeat. */
+    /**
+     * The owner's hosts with their status (OFFLINE once three heartbeats are missed), last heartbeat and the
+     * status reported with it ({@code suspended}, {@code suspendedReason}, {@code apps}; null before the first).
+     */
     private ApiResponse listHosts(ApiRequest request) throws Exception {
         Account owner = authenticate(request);
         if (owner.kind() != AccountKind.OWNER) {
@@ -213,6 +217,15 @@ final class ApiRoutes {
                     .put("serial", host.certificateSerial()).put("created", host.created().toString());
             item.put("lastHeartbeat", host.lastHeartbeat() == null ? null : host.lastHeartbeat().toString());
             item.set("description", host.description() == null ? null : Json.MAPPER.readTree(host.description()));
+            ReportedStatus reported = host.reported();
+            if (reported == null) {
+                item.putNull("suspended");
+                item.putNull("suspendedReason");
+                item.putNull("apps");
+            } else {
+                item.put("suspended", reported.suspended()).put("suspendedReason", reported.reason())
+                        .put("apps", reported.apps());
+            }
         }
         ObjectNode answer = Json.object();
         answer.set("hosts", list);
@@ -272,7 +285,10 @@ final class ApiRoutes {
             throw new ApiException(400, apps == null ? "missing field 'status.apps'"
                     : "field 'status.apps' must be a whole number >= 0, not " + (apps.isNumber() ? apps.asText() : typeOf(apps)));
         }
-        Heartbeat beat = hosts.heartbeat(hostId, request.clientCertificate(), Json.MAPPER.writeValueAsString(description));
+        ReportedStatus reported = new ReportedStatus(suspended.booleanValue(),
+                reason == null || reason.isNull() ? null : reason.textValue(), apps.intValue());
+        Heartbeat beat = hosts.heartbeat(hostId, request.clientCertificate(), Json.MAPPER.writeValueAsString(description),
+                reported);
         ObjectNode answer = Json.object().put("serverTime", beat.serverTime().toString())
                 .put("nextHeartbeatSeconds", heartbeatSeconds);
         ArrayNode revoked = answer.putArray("revokedSerials");

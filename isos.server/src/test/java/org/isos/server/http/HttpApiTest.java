@@ -430,6 +430,8 @@ class HttpApiTest {
         JsonNode listed = only(json(send(get("/v1/hosts").header("Authorization", "Bearer " + owner)), 200), hostId);
         assertEquals("ENROLLING", listed.get("status").asText());
         assertTrue(listed.get("lastHeartbeat").isNull());
+        assertTrue(listed.get("suspended").isNull() && listed.get("suspendedReason").isNull() && listed.get("apps").isNull(),
+                listed.toString());
 
         Instant before = Instant.now().minusSeconds(1);
         JsonNode answer = json(heartbeat(host, hostId, beat), 200);
@@ -452,6 +454,16 @@ class HttpApiTest {
         assertEquals(serverTime, Instant.parse(listed.get("lastHeartbeat").asText()));
         assertEquals(8, listed.get("description").get("cores").asInt());
         assertEquals(enrolled.get("serial").asText(), listed.get("serial").asText());
+        assertFalse(listed.get("suspended").asBoolean());
+        assertTrue(listed.get("suspendedReason").isNull());
+        assertEquals(2, listed.get("apps").asInt());
+        json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {\"suspended\": true, "
+                + "\"reason\": \"owner at work\", \"apps\": 0}}"), 200);
+        listed = only(json(send(get("/v1/hosts").header("Authorization", "Bearer " + owner)), 200), hostId);
+        assertTrue(listed.get("suspended").asBoolean());
+        assertEquals("owner at work", listed.get("suspendedReason").asText());
+        assertEquals(0, listed.get("apps").asInt());
+        assertEquals("ONLINE", listed.get("status").asText());
 
         // another host of Mary's is revoked: the first host learns its serial; the revoked one is refused
         KeyPair keys2 = ecKeys();

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.security.cert.X509Certificate;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -17,6 +18,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -36,25 +42,125 @@ import org.isos.server.hosts.HostStatus;
 import org.isos.server.hosts.HostRefused;
 import org.isos.server.hosts.HostRefused.Reason;
 import org.isos.server.hosts.Hosts;
+import org.isos.server.hosts.ReportedStatus;
 import org.isos.server.store.Store;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
-/** Hosts in the store's {@code hosts} table; certificates through the CA, in the same transaction. */
-@Component(service = Hosts.class)
-public class JdbcHosts implements Hosts {
+/**
+ * Hosts in the store's {@code hosts} table; certificates through the CA, in the same transaction.
+ * Liveness: an {@code ONLINE} host whose last heartbeat is older than {@value #MISSED_HEARTBEATS} heartbeat
+ * periods (the HTTP API's {@code heartbeatSeconds}) is {@code OFFLINE}: {@link #hostsOf} computes it on
+ * read, and a sweep on the component's own scheduled thread marks such rows in one statement every period.
+ */
+@Component(service = Hosts.class, configurationPid = LivenessConfig.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public class JdbcHosts implements Hosts, AutoCloseable {
 
+    private static final Logger LOG = Logger.getLogger(JdbcHosts.class.getName());
     static final int MAX_CSR_BYTES = 16 * 1024;
     static final int MAX_DESCRIPTION_CHARS = 64 * 1024;
+    static final int MAX_REASON_CHARS = 1000;
+    /** Heartbeats a host may miss before it is OFFLINE. */
+    static final int MISSED_HEARTBEATS = 3;
 
     private final Store store;
     private final CertificateAuthority ca;
+    private final Duration heartbeatPeriod;
+    private final Clock clock;
+    private ScheduledExecutorService sweeper;
 
+    /** The component: liveness from the HTTP API's {@code heartbeatSeconds}; sweeps every period. */
     @Activate
-    public JdbcHosts(@Reference Store store, @Reference CertificateAuthority ca) {
+    public JdbcHosts(LivenessConfig config, @Reference Store store, @Reference CertificateAuthority ca) {
+        this(store, ca, Duration.ofSeconds(checked(config.heartbeatSeconds())), Clock.systemUTC());
+        startSweeping(heartbeatPeriod);
+    }
+
+    /** Without a sweeper (liveness is still computed on read), a 30 s heartbeat period and the system clock. */
+    public JdbcHosts(Store store, CertificateAuthority ca) {
+        this(store, ca, Duration.ofSeconds(30), Clock.systemUTC());
+    }
+
+    /** Without a sweeper; tests give their own clock. */
+    JdbcHosts(Store store, CertificateAuthority ca, Duration heartbeatPeriod, Clock clock) {
         this.store = store;
         this.ca = ca;
+        this.heartbeatPeriod = heartbeatPeriod;
+        this.clock = clock;
+    }
+
+    private static int checked(int heartbeatSeconds) {
+        if (heartbeatSeconds < 1) {
+            throw new IllegalArgumentException("heartbeatSeconds must be >= 1, not " + heartbeatSeconds);
+        }
+        return heartbeatSeconds;
+    }
+
+    /** Runs {@link #sweep()} every {@code every} on a thread of its own, until {@link #close()}. */
+    synchronized void startSweeping(Duration every) {
+        if (sweeper != null) {
+            throw new IllegalStateException("already sweeping");
+        }
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "isos-hosts-liveness");
+            t.setDaemon(true);
+            return t;
+        });
+        long millis = Math.max(1, every.toMillis());
+        sweeper.scheduleWithFixedDelay(this::sweepQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    @Deactivate
+    public synchronized void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            try {
+                sweeper.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            sweeper = null;
+        }
+    }
+
+    /** Before this instant a heartbeat is too old: the host is OFFLINE. */
+    Instant offlineBefore() {
+        return clock.instant().minus(heartbeatPeriod.multipliedBy(MISSED_HEARTBEATS));
+    }
+
+    /**
+     * Marks {@code OFFLINE}, in one statement, every {@code ONLINE} host whose last heartbeat is older than
+     * {@link #MISSED_HEARTBEATS} periods. A heartbeat committed meanwhile wins (the row is re-checked once
+     * its lock is free), and the host's next heartbeat makes it {@code ONLINE} again.
+     *
+     * @return how many hosts went OFFLINE
+     */
+    int sweep() throws SQLException {
+        Instant before = offlineBefore();
+        return store.transaction(c -> {
+            try (PreparedStatement u = c.prepareStatement(
+                    "UPDATE hosts SET status = 'OFFLINE' WHERE status = 'ONLINE' AND last_heartbeat < ?")) {
+                u.setObject(1, OffsetDateTime.ofInstant(before, ZoneOffset.UTC));
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    private void sweepQuietly() {
+        try {
+            int offline = sweep();
+            if (offline > 0) {
+                LOG.info(offline + " host(s) OFFLINE: no heartbeat for " + MISSED_HEARTBEATS + " x " + heartbeatPeriod);
+            }
+        } catch (SQLException | RuntimeException e) {
+            // the next sweep tries again; reads compute liveness meanwhile
+            LOG.log(Level.WARNING, "liveness sweep failed", e);
+        }
     }
 
     @Override
@@ -114,7 +220,7 @@ public class JdbcHosts implements Hosts {
     static final Duration REVOCATION_OVERLAP = Duration.ofMinutes(1);
 
     @Override
-    public Heartbeat heartbeat(String hostId, X509Certificate certificate, String description)
+    public Heartbeat heartbeat(String hostId, X509Certificate certificate, String description, ReportedStatus status)
             throws HostRefused, SQLException {
         if (certificate == null) {
             throw new HostRefused(Reason.NOT_THIS_HOST, "no client certificate: heartbeats must be sent over TLS "
@@ -128,8 +234,11 @@ public class JdbcHosts implements Hosts {
         if (description != null && description.length() > MAX_DESCRIPTION_CHARS) {
             throw new HostRefused(Reason.BAD_REQUEST, "description is longer than " + MAX_DESCRIPTION_CHARS + " characters");
         }
+        if (status != null && status.reason() != null && status.reason().length() > MAX_REASON_CHARS) {
+            throw new HostRefused(Reason.BAD_REQUEST, "status reason is longer than " + MAX_REASON_CHARS + " characters");
+        }
         String serial = certificate.getSerialNumber().toString(16);
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         try {
             return store.transaction(c -> {
                 String currentSerial;
@@ -159,11 +268,21 @@ public class JdbcHosts implements Hosts {
                     throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
                             + ") of host " + hostId + " is revoked (" + record.get().revocationReason() + ")"));
                 }
-                try (PreparedStatement u = c.prepareStatement("UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, "
-                        + "description = COALESCE(?, description) WHERE id = ?")) {
+                try (PreparedStatement u = c.prepareStatement(status == null
+                        ? "UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, description = COALESCE(?, description) "
+                                + "WHERE id = ?"
+                        : "UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, description = COALESCE(?, description), "
+                                + "suspended = ?, suspended_reason = ?, apps = ? WHERE id = ?")) {
                     u.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
                     u.setString(2, description);
-                    u.setString(3, hostId);
+                    if (status == null) {
+                        u.setString(3, hostId);
+                    } else {
+                        u.setBoolean(3, status.suspended());
+                        u.setString(4, status.reason());
+                        u.setInt(5, status.apps());
+                        u.setString(6, hostId);
+                    }
                     u.executeUpdate();
                 }
                 Instant since = previous == null ? Instant.EPOCH : previous.minus(REVOCATION_OVERLAP);
@@ -176,17 +295,26 @@ public class JdbcHosts implements Hosts {
 
     @Override
     public List<HostStatus> hostsOf(Account owner) throws SQLException {
+        Instant offlineBefore = offlineBefore();
         return store.transaction(c -> {
             List<HostStatus> out = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("SELECT id, owner_id, status, certificate_serial, description, "
-                    + "last_heartbeat, created FROM hosts WHERE owner_id = ? ORDER BY created, id")) {
+                    + "last_heartbeat, created, suspended, suspended_reason, apps FROM hosts WHERE owner_id = ? "
+                    + "ORDER BY created, id")) {
                 s.setString(1, owner.id());
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         OffsetDateTime last = r.getObject(6, OffsetDateTime.class);
-                        out.add(new HostStatus(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                                r.getString(5), last == null ? null : last.toInstant(),
-                                r.getObject(7, OffsetDateTime.class).toInstant()));
+                        Instant lastHeartbeat = last == null ? null : last.toInstant();
+                        String status = r.getString(3);
+                        if ("ONLINE".equals(status) && lastHeartbeat != null && lastHeartbeat.isBefore(offlineBefore)) {
+                            status = "OFFLINE"; // the sweep has not marked it yet
+                        }
+                        boolean suspended = r.getBoolean(8);
+                        ReportedStatus reported = r.wasNull() ? null
+                                : new ReportedStatus(suspended, r.getString(9), r.getInt(10));
+                        out.add(new HostStatus(r.getString(1), r.getString(2), status, r.getString(4),
+                                r.getString(5), lastHeartbeat, r.getObject(7, OffsetDateTime.class).toInstant(), reported));
                     }
                 }
             }
