@@ -1,5 +1,8 @@
 package org.isos.server.tests;
 
+import static org.isos.server.tests.ServerCalls.call;
+import static org.isos.server.tests.ServerCalls.client;
+import static org.isos.server.tests.ServerCalls.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,9 +15,6 @@ import java.lang.ProcessBuilder.Redirect;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -232,19 +229,6 @@ class AgentEnrollmentTest {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     }
 
-    private static HttpClient client(String rootPem) throws Exception {
-        KeyStore anchors = KeyStore.getInstance("PKCS12");
-        anchors.load(null, null);
-        anchors.setCertificateEntry("isos-root", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(rootPem.getBytes(StandardCharsets.US_ASCII))));
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(anchors);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, trust.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-    }
-
     /** The owner's host {@code hostId} as {@code GET /v1/hosts} lists it. */
     private static JsonNode host(HttpClient client, URI base, String token, String hostId) throws Exception {
         JsonNode hosts = JSON.readTree(call(client, HttpRequest.newBuilder(base.resolve("/v1/hosts"))
@@ -255,18 +239,5 @@ class AgentEnrollmentTest {
             }
         }
         throw new AssertionError(hostId + " not listed: " + hosts);
-    }
-
-    private static HttpRequest.Builder json(URI base, String path, String token, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-                .POST(BodyPublishers.ofString(body));
-        return token == null ? b : b.header("Authorization", "Bearer " + token);
-    }
-
-    private static String call(HttpClient client, HttpRequest.Builder request, int status) throws Exception {
-        HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
-                BodyHandlers.ofString());
-        assertEquals(status, response.statusCode(), response.body());
-        return response.body();
     }
 }

@@ -1,5 +1,8 @@
 package org.isos.server.tests;
 
+import static org.isos.server.tests.ServerCalls.call;
+import static org.isos.server.tests.ServerCalls.client;
+import static org.isos.server.tests.ServerCalls.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,15 +15,12 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -30,9 +30,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -210,31 +207,5 @@ class ServerOnFelixTest {
     private static String log(Path data) throws IOException {
         Path log = data.resolveSibling("server.log");
         return Files.exists(log) ? Files.readString(log) : "(no log)";
-    }
-
-    private static HttpClient client(String rootPem) throws Exception {
-        KeyStore anchors = KeyStore.getInstance("PKCS12");
-        anchors.load(null, null);
-        anchors.setCertificateEntry("isos-root", CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(rootPem.getBytes(StandardCharsets.US_ASCII))));
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(anchors);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, trust.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-    }
-
-    private static HttpRequest.Builder json(URI base, String path, String token, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-                .POST(BodyPublishers.ofString(body));
-        return token == null ? b : b.header("Authorization", "Bearer " + token);
-    }
-
-    private static String call(HttpClient client, HttpRequest.Builder request, int status) throws Exception {
-        HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(30)).build(),
-                BodyHandlers.ofString());
-        assertEquals(status, response.statusCode(), response.body());
-        return response.body();
     }
 }
