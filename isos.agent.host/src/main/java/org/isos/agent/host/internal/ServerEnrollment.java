@@ -82,7 +82,6 @@ public class ServerEnrollment {
         String url = trimmed(context.getProperty(SERVER_URL));
         String token = trimmed(context.getProperty(OWNER_TOKEN));
         String ca = trimmed(context.getProperty(SERVER_CA));
-        String password = Objects.requireNonNullElse(context.getProperty(IDENTITY_PASSWORD), DEFAULT_PASSWORD);
         this.explicitIdentity = context.getProperty(KernelPlacement.KERNEL_PREFIX + "identityKeyStore") != null;
         if (url == null) {
             agentDir = null;
@@ -91,7 +90,7 @@ public class ServerEnrollment {
             return;
         }
         agentDir = AgentData.directory(context);
-        thread = new Thread(() -> run(url, token, ca, password.toCharArray()), "isos-server-enrollment");
+        thread = new Thread(() -> run(url, token, ca, identityPassword(context)), "isos-server-enrollment");
         thread.setDaemon(true);
         thread.start();
     }
@@ -102,6 +101,11 @@ public class ServerEnrollment {
         if (thread != null) {
             thread.interrupt();
         }
+    }
+
+    /** The password of the agent's identity key store, as enrollment writes it and heartbeats read it. */
+    static char[] identityPassword(BundleContext context) {
+        return Objects.requireNonNullElse(context.getProperty(IDENTITY_PASSWORD), DEFAULT_PASSWORD).toCharArray();
     }
 
     /** The state for the status file, or null when the agent does not enroll. */

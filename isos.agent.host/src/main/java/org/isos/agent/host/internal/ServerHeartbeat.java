@@ -17,7 +17,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -83,8 +82,7 @@ public class ServerHeartbeat {
             return;
         }
         int seconds = seconds(context.getProperty(HEARTBEAT_SECONDS));
-        char[] password = Objects.requireNonNullElse(context.getProperty(ServerEnrollment.IDENTITY_PASSWORD),
-                ServerEnrollment.DEFAULT_PASSWORD).toCharArray();
+        char[] password = ServerEnrollment.identityPassword(context);
         agentDir = AgentData.directory(context);
         URI base = URI.create(url.strip().endsWith("/") ? url.strip() : url.strip() + "/");
         thread = new Thread(() -> run(base, seconds, password), "isos-server-heartbeat");
