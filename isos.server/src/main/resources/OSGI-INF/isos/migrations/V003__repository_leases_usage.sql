@@ -1,0 +1,1 @@
+-- Bundles in the repository, leases and the usage records paid under them (filled by the leases slice).

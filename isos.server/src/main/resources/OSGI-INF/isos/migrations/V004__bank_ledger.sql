@@ -1,0 +1,1 @@
+-- The bank: ledger accounts, transfers and their entries (filled by the bank slice).
