@@ -47,6 +47,16 @@ public interface Hosts {
     }
 
     /**
+     * Checks that {@code certificate} (a TLS client certificate the TLS layer chained to the CA) may speak for
+     * {@code hostId}, as {@link #heartbeat} does: its CN is the host id, it is the host's current certificate and
+     * it is not revoked. Changes nothing; joins the caller's store transaction.
+     *
+     * @throws HostRefused {@link HostRefused.Reason#NOT_THIS_HOST} when it may not
+     * @since 1.3
+     */
+    void authenticate(String hostId, X509Certificate certificate) throws HostRefused, SQLException;
+
+    /**
      * The hosts {@code owner} enrolled, oldest first, with their reported status; an {@code ONLINE} host
      * whose last heartbeat is older than three heartbeat periods is listed {@code OFFLINE}.
      */

@@ -1,9 +1,10 @@
 /**
  * The host registry: enrollment of a host by its owner (host id, host certificate, host row in one
  * transaction), heartbeats over mutual TLS (with the host's reported status), liveness (hosts whose
- * heartbeats stop become OFFLINE) and the owner's view of their hosts. Matching queries
- * arrive with later slices.
+ * heartbeats stop become OFFLINE) and the owner's view of their hosts. Since 1.3 heartbeats
+ * also carry the host's transport address and its owner's {@link org.isos.server.hosts.HostPolicy policy},
+ * stored in columns of the host row so that lease matching is one indexed query.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.isos.server.hosts;

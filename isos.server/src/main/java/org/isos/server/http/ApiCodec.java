@@ -40,9 +40,11 @@ final class ApiCodec extends MessageToMessageCodec<FullHttpRequest, ApiResponse>
             out.add(new ApiRequest(msg.method().name(), "", null, null, new byte[0], false, failure(result.cause())));
             return;
         }
-        out.add(new ApiRequest(msg.method().name(), new QueryStringDecoder(msg.uri()).rawPath(),
+        QueryStringDecoder uri = new QueryStringDecoder(msg.uri());
+        out.add(new ApiRequest(msg.method().name(), uri.rawPath(),
                 msg.headers().get(HttpHeaderNames.CONTENT_TYPE), msg.headers().get(HttpHeaderNames.AUTHORIZATION),
-                ByteBufUtil.getBytes(msg.content()), HttpUtil.isKeepAlive(msg), null, clientCertificate(ctx)));
+                ByteBufUtil.getBytes(msg.content()), HttpUtil.isKeepAlive(msg), null, clientCertificate(ctx),
+                uri.parameters()));
     }
 
     /** The TLS peer's certificate when it presented one (the server asks, optionally); else null. */

@@ -24,7 +24,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.isos.server.accounts.Accounts;
+import org.isos.server.bank.Bank;
 import org.isos.server.hosts.Hosts;
+import org.isos.server.leases.Leases;
+import org.isos.server.repository.Repository;
 import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.TlsCredentials;
@@ -82,7 +85,9 @@ public class HttpApi implements AutoCloseable {
 
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
-            @Reference Accounts accounts, @Reference Hosts hosts) throws IOException, CertificateRefused, SQLException, InterruptedException {
+            @Reference Accounts accounts, @Reference Hosts hosts, @Reference Repository repository,
+            @Reference Leases leases, @Reference Bank bank)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
         // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
         String launchedHost = home.launchProperty("isos.server.host");
@@ -92,7 +97,8 @@ public class HttpApi implements AutoCloseable {
         this.ca = ca;
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
-        this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds());
+        this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
+                leases, bank);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),
@@ -107,7 +113,8 @@ public class HttpApi implements AutoCloseable {
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()))
                                     .addLast("idle", new IdleStateHandler(0, 0, config.idleTimeoutSeconds()))
                                     .addLast("http", new HttpServerCodec())
-                                    .addLast("aggregator", new LimitedAggregator(config.maxRequestBytes()))
+                                    .addLast("body-limit", new BodyLimit(config.maxRequestBytes()))
+                                    .addLast(BodyLimit.AGGREGATOR, new LimitedAggregator(config.maxRequestBytes()))
                                     .addLast("api-codec", new ApiCodec())
                                     .addLast("api", new ApiHandler(routes, workers));
                         }

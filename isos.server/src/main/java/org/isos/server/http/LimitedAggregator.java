@@ -23,6 +23,10 @@ final class LimitedAggregator extends HttpObjectAggregator {
         this.maxRequestBytes = maxRequestBytes;
     }
 
+    int maxRequestBytes() {
+        return maxRequestBytes;
+    }
+
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
         if (!(oversized instanceof HttpRequest)) {

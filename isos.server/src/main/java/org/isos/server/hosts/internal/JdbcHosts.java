@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.security.cert.X509Certificate;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,6 +39,7 @@ import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.IssuedCertificate;
 import org.isos.server.hosts.EnrolledHost;
 import org.isos.server.hosts.Heartbeat;
+import org.isos.server.hosts.HostPolicy;
 import org.isos.server.hosts.HostStatus;
 import org.isos.server.hosts.HostRefused;
 import org.isos.server.hosts.HostRefused.Reason;
@@ -241,38 +243,14 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         try {
             return store.transaction(c -> {
-                String currentSerial;
-                Instant previous;
-                try (PreparedStatement s = c.prepareStatement(
-                        "SELECT certificate_serial, last_heartbeat FROM hosts WHERE id = ? FOR UPDATE")) {
-                    s.setString(1, hostId);
-                    try (ResultSet r = s.executeQuery()) {
-                        if (!r.next()) {
-                            throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "host " + hostId + " is not enrolled"));
-                        }
-                        currentSerial = r.getString(1);
-                        OffsetDateTime last = r.getObject(2, OffsetDateTime.class);
-                        previous = last == null ? null : last.toInstant();
-                    }
-                }
-                if (!serial.equalsIgnoreCase(currentSerial)) {
-                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
-                            + ") is not host " + hostId + "'s current certificate"));
-                }
-                Optional<CertificateRecord> record = ca.record(serial);
-                if (record.isEmpty()) {
-                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
-                            + ") was not issued by this server's CA"));
-                }
-                if (record.get().revoked()) {
-                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
-                            + ") of host " + hostId + " is revoked (" + record.get().revocationReason() + ")"));
-                }
+                Instant previous = checkCertificate(c, hostId, serial, true);
                 try (PreparedStatement u = c.prepareStatement(status == null
                         ? "UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, description = COALESCE(?, description) "
                                 + "WHERE id = ?"
                         : "UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, description = COALESCE(?, description), "
-                                + "suspended = ?, suspended_reason = ?, apps = ? WHERE id = ?")) {
+                                + "suspended = ?, suspended_reason = ?, apps = ?, transport_address = ?, max_cpu_share = ?, "
+                                + "storage_quota_bytes = ?, bandwidth_cap_bytes_per_second = ?, accepts_compute = ?, "
+                                + "accepts_storage = ?, accepts_streaming = ?, minimum_price_per_hour_micros = ? WHERE id = ?")) {
                     u.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
                     u.setString(2, description);
                     if (status == null) {
@@ -281,7 +259,17 @@ public class JdbcHosts implements Hosts, AutoCloseable {
                         u.setBoolean(3, status.suspended());
                         u.setString(4, status.reason());
                         u.setInt(5, status.apps());
-                        u.setString(6, hostId);
+                        u.setString(6, status.transport());
+                        HostPolicy policy = status.policy();
+                        // no policy reported (an older agent): all null, so matching never picks the host
+                        u.setObject(7, policy == null ? null : policy.maxCpuShare(), Types.DOUBLE);
+                        u.setObject(8, policy == null ? null : policy.storageQuotaBytes(), Types.BIGINT);
+                        u.setObject(9, policy == null ? null : policy.bandwidthCapBytesPerSecond(), Types.BIGINT);
+                        u.setObject(10, policy == null ? null : policy.acceptedCategories().contains("compute"), Types.BOOLEAN);
+                        u.setObject(11, policy == null ? null : policy.acceptedCategories().contains("storage"), Types.BOOLEAN);
+                        u.setObject(12, policy == null ? null : policy.acceptedCategories().contains("streaming"), Types.BOOLEAN);
+                        u.setObject(13, policy == null ? null : policy.minimumPricePerHourMicros(), Types.BIGINT);
+                        u.setString(14, hostId);
                     }
                     u.executeUpdate();
                 }
@@ -291,6 +279,65 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         } catch (Refusal r) {
             throw (HostRefused) r.getCause();
         }
+    }
+
+    @Override
+    public void authenticate(String hostId, X509Certificate certificate) throws HostRefused, SQLException {
+        String serial = checkCommonName(hostId, certificate);
+        try {
+            store.transaction(c -> checkCertificate(c, hostId, serial, false));
+        } catch (Refusal r) {
+            throw (HostRefused) r.getCause();
+        }
+    }
+
+    /** The certificate's serial (hex) once its single CN is {@code hostId}. */
+    private static String checkCommonName(String hostId, X509Certificate certificate) throws HostRefused {
+        if (certificate == null) {
+            throw new HostRefused(Reason.NOT_THIS_HOST, "no client certificate: hosts must call over TLS "
+                    + "with the host's certificate");
+        }
+        String commonName = commonNameOf(certificate);
+        if (!hostId.equals(commonName)) {
+            throw new HostRefused(Reason.NOT_THIS_HOST, "the client certificate is for "
+                    + (commonName == null ? "no host (no CN)" : commonName) + ", not for " + hostId);
+        }
+        return certificate.getSerialNumber().toString(16);
+    }
+
+    /**
+     * The host must be enrolled, {@code serial} must be its current certificate, recorded by the CA and not
+     * revoked; returns the host's last heartbeat (null before the first). {@code lock}: the row is read FOR UPDATE.
+     */
+    private Instant checkCertificate(Connection c, String hostId, String serial, boolean lock) throws SQLException {
+        String currentSerial;
+        Instant previous;
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT certificate_serial, last_heartbeat FROM hosts WHERE id = ?" + (lock ? " FOR UPDATE" : ""))) {
+            s.setString(1, hostId);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "host " + hostId + " is not enrolled"));
+                }
+                currentSerial = r.getString(1);
+                OffsetDateTime last = r.getObject(2, OffsetDateTime.class);
+                previous = last == null ? null : last.toInstant();
+            }
+        }
+        if (!serial.equalsIgnoreCase(currentSerial)) {
+            throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
+                    + ") is not host " + hostId + "'s current certificate"));
+        }
+        Optional<CertificateRecord> record = ca.record(serial);
+        if (record.isEmpty()) {
+            throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
+                    + ") was not issued by this server's CA"));
+        }
+        if (record.get().revoked()) {
+            throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
+                    + ") of host " + hostId + " is revoked (" + record.get().revocationReason() + ")"));
+        }
+        return previous;
     }
 
     @Override
