@@ -63,9 +63,7 @@ record InboxRequest(Action action, String leaseId, Lease lease, Instant expiry, 
             }
         }
         String id = required(p, "id", problems);
-        if (id != null && !id.matches("[A-Za-z0-9._\\-]{1,100}")) {
-            problems.add("id '" + id + "' must be 1-100 characters of A-Z a-z 0-9 . _ -");
-        }
+        checkId(id, problems);
         Instant expiry = null;
         if (action == Action.HOST || action == Action.RENEW) {
             expiry = expiry(p, now, problems);
@@ -90,19 +88,7 @@ record InboxRequest(Action action, String leaseId, Lease lease, Instant expiry, 
             Long memory = bytes(p, "memoryBytes", problems);
             Long storage = bytes(p, "storageQuotaBytes", problems);
             Long bandwidth = bytes(p, "bandwidthBytesPerSecond", problems);
-            if (cpu != null && !(cpu > 0 && cpu <= 1)) {
-                problems.add("cpuShare " + cpu + " must be in (0, 1]");
-            }
-            if (bandwidth != null && bandwidth == 0) {
-                problems.add("bandwidthBytesPerSecond must be more than 0");
-            }
-            if (problems.isEmpty()) {
-                try {
-                    lease = new Lease(id, buyer, app, expiry, cpu, memory, storage, bandwidth);
-                } catch (IllegalArgumentException e) {
-                    problems.add(e.getMessage());
-                }
-            }
+            lease = terms(id, buyer, app, expiry, cpu, memory, storage, bandwidth, problems);
         }
         if (!problems.isEmpty()) {
             throw new BadInput(problems);
@@ -110,6 +96,39 @@ record InboxRequest(Action action, String leaseId, Lease lease, Instant expiry, 
         String reason = value(p, "reason");
         return new InboxRequest(action, id, lease, expiry, bundle, sha256,
                 reason == null ? "ended through the agent's inbox" : reason);
+    }
+
+    /** A lease id the kernel accepts (its lease files are named after it); else a problem. */
+    static void checkId(String id, List<String> problems) {
+        if (id != null && !id.matches("[A-Za-z0-9._\\-]{1,100}")) {
+            problems.add("id '" + id + "' must be 1-100 characters of A-Z a-z 0-9 . _ -");
+        }
+    }
+
+    /**
+     * A lease's terms checked, whoever hands them over (an inbox file, the server's heartbeat answer):
+     * the lease, or null with every problem added to {@code problems}. A null argument is a problem
+     * already named by the caller (missing or unreadable); it only stops the lease being made.
+     */
+    static Lease terms(String id, String buyer, String app, Instant expiry, Double cpuShare, Long memoryBytes,
+            Long storageQuotaBytes, Long bandwidthBytesPerSecond, List<String> problems) {
+        if (cpuShare != null && !(cpuShare > 0 && cpuShare <= 1)) {
+            problems.add("cpuShare " + cpuShare + " must be in (0, 1]");
+        }
+        if (bandwidthBytesPerSecond != null && bandwidthBytesPerSecond == 0) {
+            problems.add("bandwidthBytesPerSecond must be more than 0");
+        }
+        if (!problems.isEmpty() || id == null || buyer == null || app == null
+                || expiry == null || cpuShare == null || memoryBytes == null || storageQuotaBytes == null
+                || bandwidthBytesPerSecond == null) {
+            return null;
+        }
+        try {
+            return new Lease(id, buyer, app, expiry, cpuShare, memoryBytes, storageQuotaBytes, bandwidthBytesPerSecond);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
     }
 
     private static Instant expiry(Properties p, Instant now, List<String> problems) {

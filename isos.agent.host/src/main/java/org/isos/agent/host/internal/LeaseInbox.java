@@ -357,6 +357,7 @@ public class LeaseInbox {
         if (lastHeartbeat != null) {
             s.put("lastHeartbeat", lastHeartbeat);
         }
+        s.putAll(ServerHeartbeat.statusEntries()); // leases from the server and usage delivery, with a server
         if (!running) {
             return s;
         }

@@ -4,31 +4,42 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Clock;
+import java.time.LocalTime;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-import org.isos.agent.host.HostDescription;
 import org.isos.agent.host.HostSurvey;
 import org.isos.agent.host.OwnerActivity;
+import org.isos.agent.host.OwnerPolicy;
+import org.isos.agent.host.internal.HeartbeatMessages.Answer;
+import org.isos.agent.host.internal.HeartbeatMessages.LeaseReport;
+import org.isos.agent.host.internal.HeartbeatMessages.MalformedAnswer;
 import org.isos.kernel.host.AppHosting;
 import org.isos.kernel.host.Availability;
+import org.isos.kernel.host.PeerDirectory;
+import org.isos.kernel.host.UsageOutbox;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -42,28 +53,51 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * every {@value #HEARTBEAT_SECONDS} seconds (default {@value #DEFAULT_SECONDS}; the server's
  * {@code nextHeartbeatSeconds} wins once it answered), over TLS that presents {@code agent/identity.p12}
  * as the client key and trusts only {@code agent/ca.pem}. The body carries the {@link HostSurvey}'s
- * description and the kernel's availability and hosted apps. Failures are retried the next period and
- * logged once per change of state; the state ({@code ONLINE}, {@code UNREACHABLE (reason)},
- * {@code REFUSED (reason)}) and the server's time of the last accepted heartbeat go to the status file.
+ * description and the host's status: the kernel's availability, hosted apps and transport address, the
+ * owner's policy, and the outcome of every lease the server handed over (docs/protocol.md, "Agents").
+ *
+ * <p>
+ * The answer's {@code leases} and {@code ended} are carried out by {@link ServerLeases} on a thread of its
+ * own ({@code isos-server-leases}); when an outcome changes, the next heartbeat goes at once, so the server
+ * learns of an ACTIVE lease within a second or so. Usage records go to the server after every heartbeat and
+ * when a lease ended ({@link UsageDelivery}, thread {@code isos-usage-delivery}). Neither ever holds up the
+ * heartbeat loop, and none of this runs on the kernel's threads.
+ *
+ * <p>
+ * Failures are retried the next period and logged once per change of state; the state ({@code ONLINE},
+ * {@code UNREACHABLE (reason)}, {@code REFUSED (reason)}) and the server's time of the last accepted
+ * heartbeat go to the status file, with the lease outcomes and usage counts ({@link #statusEntries()}).
  */
 @Component(immediate = true, service = {})
 public class ServerHeartbeat {
 
     static final String HEARTBEAT_SECONDS = "isos.heartbeat.seconds";
     static final int DEFAULT_SECONDS = 30;
+    /** The least time between two heartbeats, also when a lease's outcome calls for one at once. */
+    static final long MIN_GAP_MILLIS = 250;
     private static final Logger LOG = System.getLogger(ServerHeartbeat.class.getName());
-    private static final Pattern NEXT_SECONDS = Pattern.compile("\"nextHeartbeatSeconds\"\\s*:\\s*(\\d{1,9})");
-    private static final Pattern REVOKED = Pattern.compile("\"revokedSerials\"\\s*:\\s*\\[([^\\]]*)\\]");
 
     /** For the status file: null (no server), ONLINE, UNREACHABLE (reason), REFUSED (reason). */
     private static volatile String state;
     /** The server's time of the last accepted heartbeat, or null. */
     private static volatile String lastHeartbeat;
+    /** The running instance (with a server URL), for the status file. */
+    private static volatile ServerHeartbeat current;
 
     private final HostSurvey survey;
     private final Path agentDir;
     private final Thread thread;
+    private final ServerLeases leases;
+    private final UsageDelivery usage = new UsageDelivery();
+    private final ExecutorService leaseWorker;
+    private final ExecutorService usageWorker;
+    private final Semaphore wake = new Semaphore(0);
+    private final AtomicReference<Answer> latest = new AtomicReference<>();
+    private final AtomicBoolean usageQueued = new AtomicBoolean();
+    /** The connection of the last successful heartbeat; null while there is none. */
+    private volatile ServerConnection connection;
     private volatile boolean stopped;
+    private String loggedAnswerProblem;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile Availability availability;
@@ -71,6 +105,10 @@ public class ServerHeartbeat {
     private volatile AppHosting hosting;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile OwnerActivity ownerActivity;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile PeerDirectory peers;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile UsageOutbox outbox;
 
     @Activate
     public ServerHeartbeat(BundleContext context, @Reference(name = "survey") HostSurvey survey) throws IOException {
@@ -79,22 +117,54 @@ public class ServerHeartbeat {
         if (url == null || url.isBlank()) {
             agentDir = null;
             thread = null;
+            leases = null;
+            leaseWorker = null;
+            usageWorker = null;
             return;
         }
         int seconds = seconds(context.getProperty(HEARTBEAT_SECONDS));
         char[] password = ServerEnrollment.identityPassword(context);
         agentDir = AgentData.directory(context);
         URI base = URI.create(url.strip().endsWith("/") ? url.strip() : url.strip() + "/");
+        leases = new ServerLeases(agentDir.resolve("server-leases.properties"), () -> hosting, () -> {
+            PeerDirectory p = peers;
+            return p == null ? null : p.hostId();
+        }, this::fetch, Clock.systemUTC(), wake::release, this::deliverUsageSoon);
+        leaseWorker = Executors.newSingleThreadExecutor(daemon("isos-server-leases"));
+        usageWorker = Executors.newSingleThreadExecutor(daemon("isos-usage-delivery"));
+        current = this;
         thread = new Thread(() -> run(base, seconds, password), "isos-server-heartbeat");
         thread.setDaemon(true);
         thread.start();
     }
 
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     @Deactivate
     void deactivate() {
         stopped = true;
-        if (thread != null) {
-            thread.interrupt();
+        if (thread == null) {
+            return;
+        }
+        if (current == this) {
+            current = null;
+        }
+        thread.interrupt();
+        usageWorker.shutdownNow();
+        // let a lease being hosted finish: interrupting an install half-way helps no one
+        leaseWorker.shutdown();
+        try {
+            if (!leaseWorker.awaitTermination(30, TimeUnit.SECONDS)) {
+                leaseWorker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -106,6 +176,27 @@ public class ServerHeartbeat {
     /** The server's time of the last accepted heartbeat, or null. */
     static String lastHeartbeat() {
         return lastHeartbeat;
+    }
+
+    /**
+     * For the status file, with a server: {@code serverLeases} (ids), {@code serverLease.<id>} (state, and
+     * the reason in parentheses), {@code usage.pending} (records waiting after the last delivery; -1
+     * before the first), {@code usage.delivered} and {@code usage.refused} (since the agent started).
+     */
+    static Map<String, String> statusEntries() {
+        ServerHeartbeat h = current;
+        Map<String, String> s = new TreeMap<>();
+        if (h == null) {
+            return s;
+        }
+        Map<String, ServerLeases.Outcome> outcomes = h.leases.outcomes();
+        s.put("serverLeases", String.join(",", outcomes.keySet()));
+        outcomes.forEach((id, o) -> s.put("serverLease." + id,
+                o.state() + (o.reason() == null ? "" : " (" + o.reason() + ")")));
+        s.put("usage.pending", Integer.toString(h.usage.pending()));
+        s.put("usage.delivered", Long.toString(h.usage.accepted()));
+        s.put("usage.refused", Long.toString(h.usage.refused()));
+        return s;
     }
 
     /** {@value #HEARTBEAT_SECONDS}: 1 to 86400, else the default (logged). */
@@ -128,8 +219,7 @@ public class ServerHeartbeat {
     private void run(URI base, int configuredSeconds, char[] password) {
         Path identity = agentDir.resolve("identity.p12");
         Path ca = agentDir.resolve("ca.pem");
-        HttpClient client = null;
-        String hostId = null;
+        ServerConnection server = null;
         String logged = null;
         int period = configuredSeconds;
         try {
@@ -140,52 +230,139 @@ public class ServerHeartbeat {
                 }
                 String outcome;
                 try {
-                    if (client == null) {
-                        hostId = HostEnrollment.hostIdOf(identity, password);
-                        client = HttpClient.newBuilder().sslContext(tls(identity, password, ca))
-                                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+                    if (server == null) {
+                        server = new ServerConnection(base, HostEnrollment.hostIdOf(identity, password),
+                                tls(identity, password, ca));
                     }
-                    URI endpoint = base.resolve("v1/hosts/" + hostId + "/heartbeat");
-                    HttpResponse<String> response = client.send(HttpRequest.newBuilder(endpoint)
-                            .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body()))
-                            .build(), HttpResponse.BodyHandlers.ofString());
-                    if (response.statusCode() == 200) {
-                        lastHeartbeat = HostEnrollment.stringMember(response.body(), "serverTime");
-                        period = nextSeconds(response.body(), configuredSeconds);
+                    ServerConnection.Reply reply = server.postHost("heartbeat", body());
+                    if (reply.status() == 200) {
+                        connection = server;
                         outcome = "ONLINE";
-                        List<String> revoked = revokedSerials(response.body());
-                        if (!revoked.isEmpty()) {
-                            LOG.log(Level.DEBUG, "the server lists revoked certificates: {0}", revoked);
-                        }
+                        period = answered(reply.text(), configuredSeconds, period);
+                        deliverUsageSoon();
                     } else {
-                        String error;
-                        try {
-                            error = HostEnrollment.stringMember(response.body(), "error");
-                        } catch (RuntimeException notJson) {
-                            error = null;
-                        }
-                        outcome = "REFUSED (HTTP " + response.statusCode() + ": "
-                                + (error == null ? "no error message" : error) + ")";
-                        client = null; // the identity may have been replaced: read it again next time
+                        outcome = "REFUSED (" + reply.problem() + ")";
+                        server = null; // the identity may have been replaced: read it again next time
+                        connection = null;
                     }
                 } catch (IOException | GeneralSecurityException | RuntimeException e) {
                     outcome = "UNREACHABLE (" + oneLine(e) + ")";
-                    client = null;
+                    server = null;
+                    connection = null;
                 }
                 state = outcome;
                 if (!outcome.equals(logged)) {
                     if (outcome.equals("ONLINE")) {
-                        LOG.log(Level.INFO, "heartbeats reach {0} as {1} (every {2} s)", base, hostId, period);
+                        LOG.log(Level.INFO, "heartbeats reach {0} as {1} (every {2} s)", base, server.hostId(), period);
                     } else {
                         LOG.log(Level.WARNING, "heartbeat to {0} failed: {1}; retrying every {2} s", base, outcome, period);
                     }
                     logged = outcome;
                 }
-                Thread.sleep(period * 1000L);
+                // the next heartbeat: after the period, or at once when a lease's outcome changed
+                if (wake.tryAcquire(period * 1000L, TimeUnit.MILLISECONDS)) {
+                    Thread.sleep(MIN_GAP_MILLIS);
+                    wake.drainPermits();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads an accepted heartbeat's answer and hands its leases to the lease thread; the period to use next. */
+    private int answered(String text, int configuredSeconds, int period) {
+        Answer answer;
+        try {
+            answer = HeartbeatMessages.answer(text);
+        } catch (MalformedAnswer e) {
+            logAnswerProblem("the server's heartbeat answer is unreadable, its leases are not acted on: " + e.getMessage());
+            return period;
+        }
+        lastHeartbeat = answer.serverTime();
+        if (!answer.problems().isEmpty()) {
+            logAnswerProblem("parts of the server's heartbeat answer are skipped: " + String.join("; ", answer.problems()));
+        } else {
+            loggedAnswerProblem = null;
+        }
+        if (!answer.revokedSerials().isEmpty()) {
+            LOG.log(Level.DEBUG, "the server lists revoked certificates: {0}", answer.revokedSerials());
+        }
+        // only the newest answer matters: a queued older one is replaced, not carried out twice
+        if (latest.getAndSet(answer) == null) {
+            leaseWorker.execute(this::reconcileLatest);
+        }
+        return answer.nextHeartbeatSeconds() != null ? answer.nextHeartbeatSeconds() : configuredSeconds;
+    }
+
+    private void logAnswerProblem(String message) {
+        if (!message.equals(loggedAnswerProblem)) {
+            LOG.log(Level.WARNING, message);
+            loggedAnswerProblem = message;
+        }
+    }
+
+    private void reconcileLatest() {
+        Answer answer = latest.getAndSet(null);
+        if (answer == null || stopped) {
+            return;
+        }
+        try {
+            leases.reconcile(answer.leases(), answer.ended());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // the next answer brings the same leases: a failed round costs one period, not the thread
+            LOG.log(Level.WARNING, "carrying out the server's leases failed; trying again with the next answer", e);
+        }
+    }
+
+    /** A bundle from the server's repository, over the heartbeat's connection. */
+    private byte[] fetch(String sha256) throws IOException, InterruptedException, ServerLeases.BundleUnavailable {
+        ServerConnection server = connection;
+        if (server == null) {
+            throw new IOException("no connection to the server");
+        }
+        ServerConnection.Reply reply = server.bundle(sha256);
+        int status = reply.status();
+        if (status == 200) {
+            return reply.body();
+        }
+        if (status >= 400 && status < 500 && status != 408 && status != 429) {
+            throw new ServerLeases.BundleUnavailable(reply.problem());
+        }
+        throw new IOException(reply.problem());
+    }
+
+    /** Queues one usage delivery (several requests before it runs make one). */
+    private void deliverUsageSoon() {
+        if (usageWorker.isShutdown() || !usageQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            usageWorker.execute(() -> {
+                usageQueued.set(false);
+                deliverUsage();
+            });
+        } catch (RejectedExecutionException e) {
+            usageQueued.set(false); // stopping
+        }
+    }
+
+    private void deliverUsage() {
+        ServerConnection server = connection;
+        UsageOutbox records = outbox;
+        if (server == null || records == null) {
+            return; // no server or no kernel now: the records wait on disk
+        }
+        try {
+            usage.deliver(records, json -> server.postHost("usage", json));
+        } catch (IOException e) {
+            // logged by the delivery; the records stay for the next period
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "usage delivery failed; the records stay for the next period", e);
         }
     }
 
@@ -194,65 +371,15 @@ public class ServerHeartbeat {
         Availability a = availability;
         AppHosting h = hosting;
         OwnerActivity owner = ownerActivity;
+        PeerDirectory p = peers;
         boolean suspended = a == null || a.suspended();
         String reason = a == null ? "kernel not running" : suspended && owner != null ? owner.reason() : null;
         int apps = h == null ? 0 : h.hosted().size();
-        return body(survey.describe(), suspended, reason, apps);
-    }
-
-    static String body(HostDescription d, boolean suspended, String reason, int apps) {
-        return "{\"description\": " + describe(d) + ", \"status\": {\"suspended\": " + suspended + ", \"reason\": "
-                + (reason == null ? "null" : HostEnrollment.quote(reason)) + ", \"apps\": " + apps + "}}";
-    }
-
-    /** A {@link HostDescription} as a JSON object. */
-    static String describe(HostDescription d) {
-        StringBuilder network = new StringBuilder("[");
-        for (HostDescription.NetworkLink link : d.network()) {
-            if (network.length() > 1) {
-                network.append(", ");
-            }
-            List<String> addresses = new ArrayList<>();
-            link.addresses().forEach(address -> addresses.add(HostEnrollment.quote(address)));
-            network.append("{\"name\": ").append(HostEnrollment.quote(link.name())).append(", \"addresses\": [")
-                    .append(String.join(", ", addresses)).append("], \"speedBitsPerSecond\": ")
-                    .append(link.speedBitsPerSecond()).append('}');
-        }
-        network.append(']');
-        return "{\"operatingSystem\": " + HostEnrollment.quote(String.valueOf(d.operatingSystem()))
-                + ", \"cpuModel\": " + HostEnrollment.quote(String.valueOf(d.cpuModel()))
-                + ", \"physicalCores\": " + d.physicalCores() + ", \"logicalCores\": " + d.logicalCores()
-                + ", \"maxFrequencyHz\": " + d.maxFrequencyHz() + ", \"memoryBytes\": " + d.memoryBytes()
-                + ", \"diskTotalBytes\": " + d.diskTotalBytes() + ", \"diskFreeBytes\": " + d.diskFreeBytes()
-                + ", \"uptime\": " + d.uptime().fraction()
-                + ", \"uptimeSince\": " + HostEnrollment.quote(String.valueOf(d.uptime().since()))
-                + ", \"network\": " + network
-                + ", \"surveyedAt\": " + HostEnrollment.quote(String.valueOf(d.surveyedAt())) + "}";
-    }
-
-    /** The server's {@code nextHeartbeatSeconds} (1 to 86400), else {@code fallback}. */
-    static int nextSeconds(String answer, int fallback) {
-        Matcher m = NEXT_SECONDS.matcher(answer);
-        if (m.find()) {
-            int seconds = Integer.parseInt(m.group(1));
-            if (seconds >= 1 && seconds <= 86_400) {
-                return seconds;
-            }
-        }
-        return fallback;
-    }
-
-    /** The serials in the server's {@code revokedSerials}. */
-    static List<String> revokedSerials(String answer) {
-        List<String> serials = new ArrayList<>();
-        Matcher m = REVOKED.matcher(answer);
-        if (m.find()) {
-            Matcher serial = Pattern.compile("\"([0-9a-fA-F]{1,40})\"").matcher(m.group(1));
-            while (serial.find()) {
-                serials.add(serial.group(1));
-            }
-        }
-        return serials;
+        InetSocketAddress transport = p == null ? null : p.localAddress();
+        OwnerPolicy policy = owner == null ? null : owner.policy().orElse(null);
+        List<LeaseReport> reports = leases == null ? List.of() : leases.report();
+        return HeartbeatMessages.request(survey.describe(),
+                new HeartbeatMessages.Status(suspended, reason, apps, transport, policy, reports), LocalTime.now());
     }
 
     /** TLS presenting the host's key and chain, trusting only the CA file. */
