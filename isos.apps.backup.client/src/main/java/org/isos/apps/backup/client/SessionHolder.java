@@ -1,0 +1,172 @@
+package org.isos.apps.backup.client;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import org.isos.apps.backup.protocol.FragmentMessage;
+import org.isos.apps.backup.protocol.FragmentMessage.Op;
+import org.isos.kernel.wire.ClientSession;
+
+/**
+ * A holder reached through the kernel's transport: the backup app leased as {@code leaseId} on the host listening at
+ * {@code transport}, in a TLS session (the host's certificate must chain to one of {@code trusted}). One request at
+ * a time per session (the calls are serialized); the session is opened on first use and opened again after a
+ * transport failure.
+ */
+public final class SessionHolder implements FragmentHolder, AutoCloseable {
+
+    /** The app's symbolic name: the bundle the buyer leases onto hosts. */
+    public static final String APP = "isos.apps.backup";
+
+    private final String hostId;
+    private final String ownerId;
+    private final InetSocketAddress transport;
+    private final List<X509Certificate> trusted;
+    private final String buyer;
+    private final String leaseId;
+    private final Duration timeout;
+    private ClientSession session;
+
+    /**
+     * @param hostId    the host's id (as the server lists it)
+     * @param ownerId   the host's owner
+     * @param transport the host kernel's transport address
+     * @param trusted   the ISOS CA certificate(s)
+     * @param buyer     the buyer who leased the app (the data's owner)
+     * @param leaseId   the lease under which the host runs the backup app
+     * @param timeout   how long to wait for one answer
+     */
+    public SessionHolder(String hostId, String ownerId, InetSocketAddress transport, List<X509Certificate> trusted,
+            String buyer, String leaseId, Duration timeout) {
+        this.hostId = requireText(hostId, "host id");
+        this.ownerId = requireText(ownerId, "owner id");
+        this.transport = Objects.requireNonNull(transport, "transport address");
+        this.trusted = List.copyOf(Objects.requireNonNull(trusted, "trusted certificates"));
+        if (this.trusted.isEmpty()) {
+            throw new IllegalArgumentException("no trusted CA certificate for host " + hostId);
+        }
+        this.buyer = requireText(buyer, "buyer");
+        this.leaseId = requireText(leaseId, "lease id");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+    }
+
+    private static String requireText(String value, String what) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("a holder needs a " + what);
+        }
+        return value;
+    }
+
+    @Override
+    public String hostId() {
+        return hostId;
+    }
+
+    @Override
+    public String ownerId() {
+        return ownerId;
+    }
+
+    public String leaseId() {
+        return leaseId;
+    }
+
+    @Override
+    public void put(String fragmentId, byte[] fragment) throws IOException {
+        call(FragmentMessage.put(fragmentId, fragment), Op.PUT_OK);
+    }
+
+    @Override
+    public byte[] get(String fragmentId) throws IOException {
+        return call(FragmentMessage.get(fragmentId), Op.DATA).payload();
+    }
+
+    @Override
+    public byte[] audit(String fragmentId, byte[] encodedChallenge) throws IOException {
+        return call(FragmentMessage.audit(fragmentId, encodedChallenge), Op.AUDIT_ANSWER).payload();
+    }
+
+    @Override
+    public void delete(String fragmentId) throws IOException {
+        call(FragmentMessage.delete(fragmentId), Op.DELETED);
+    }
+
+    private synchronized FragmentMessage call(FragmentMessage request, Op expected) throws IOException {
+        ClientSession s = session();
+        try {
+            s.send(request.encode());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new InterruptedIOException("no answer from host " + hostId + " within "
+                            + timeout.toMillis() + " ms");
+                }
+                FragmentMessage reply;
+                try {
+                    reply = FragmentMessage.decode(s.receive(Duration.ofNanos(left)));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("host " + hostId + " sent an unreadable answer: " + e.getMessage(), e);
+                }
+                if (!reply.fragmentId().equals(request.fragmentId())) {
+                    if (reply.op() == Op.FAILED && reply.fragmentId().isEmpty()) {
+                        throw new HolderRefusal(reply.reason());
+                    }
+                    continue; // a late answer to an earlier request that timed out
+                }
+                if (reply.op() == Op.FAILED) {
+                    throw new HolderRefusal(reply.reason());
+                }
+                if (reply.op() != expected) {
+                    continue; // an answer to an earlier request for the same fragment
+                }
+                return reply;
+            }
+        } catch (HolderRefusal e) {
+            throw e;
+        } catch (IOException e) {
+            drop();
+            throw new IOException("host " + hostId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ClientSession session() throws IOException {
+        if (session == null) {
+            try {
+                session = ClientSession.open(transport, trusted, buyer, APP, leaseId);
+            } catch (IOException e) {
+                throw new IOException("host " + hostId + " at " + transport + " unreachable: " + e.getMessage(), e);
+            }
+        }
+        return session;
+    }
+
+    private void drop() {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (IOException ignored) {
+                // already broken
+            }
+            session = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        drop();
+    }
+
+    @Override
+    public String toString() {
+        return "host " + hostId + " (owner " + ownerId + ", lease " + leaseId + " at " + transport + ")";
+    }
+}
