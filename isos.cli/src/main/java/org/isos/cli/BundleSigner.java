@@ -117,7 +117,7 @@ final class BundleSigner {
     }
 
     /** A copy of {@code in} without signature files and without the manifest's per-entry digests. */
-    private static void writeUnsigned(Path in, Path out) throws IOException {
+    static void writeUnsigned(Path in, Path out) throws IOException {
         try (ZipFile zip = new ZipFile(in.toFile());
                 ZipOutputStream copy = new ZipOutputStream(Files.newOutputStream(out))) {
             for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {

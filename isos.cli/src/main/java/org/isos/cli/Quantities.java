@@ -156,7 +156,7 @@ public final class Quantities {
         String[] units = { "B", "KiB", "MiB", "GiB", "TiB" };
         int u = 0;
         double v = bytes;
-        while (v >= 1024 && u < units.length - 1 && (bytes % (1L << (10 * (u + 1))) == 0 || v >= 10 * 1024)) {
+        while (v >= 1024 && u < units.length - 1) {
             v /= 1024;
             u++;
         }
