@@ -48,6 +48,10 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 import org.isos.server.TestConfigs;
+import org.isos.server.bank.PriceTable;
+import org.isos.server.leases.LedgerForTests;
+import org.isos.server.leases.internal.JdbcLeases;
+import org.isos.server.repository.internal.JdbcRepository;
 import org.isos.server.accounts.internal.JdbcAccounts;
 import org.isos.server.hosts.internal.JdbcHosts;
 import org.isos.server.ca.internal.BouncyCastleAuthority;
@@ -87,8 +91,11 @@ class HttpApiTest {
         ServerHome home = new ServerHome(data);
         store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), home);
         ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
+        JdbcHosts hosts = new JdbcHosts(store, ca);
+        LedgerForTests bank = new LedgerForTests(store, PriceTable.DEFAULT);
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
-                "workerThreads", 4)), home, ca, new JdbcAccounts(store), new JdbcHosts(store, ca));
+                "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
+                new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank);
         KeyStore anchors = KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
         anchors.setCertificateEntry("isos-root", ca.root());
@@ -185,7 +192,10 @@ class HttpApiTest {
         JsonNode paths = openApi.get("paths");
         Map<String, List<String>> served = api.routes();
         assertEquals(Set.of("/v1/accounts", "/v1/me", "/v1/tokens", "/v1/tokens/current", "/v1/hosts",
-                "/v1/hosts/{hostId}/heartbeat", "/v1/ca.pem", "/v1/openapi.json"), served.keySet());
+                "/v1/hosts/{hostId}/heartbeat", "/v1/hosts/{hostId}/usage", "/v1/certificates", "/v1/bundles",
+                "/v1/bundles/{sha256}", "/v1/leases", "/v1/leases/{id}", "/v1/leases/{id}/renew", "/v1/deposits",
+                "/v1/withdrawals", "/v1/balance", "/v1/ledger", "/v1/ledger/totals", "/v1/ca.pem", "/v1/openapi.json"),
+                served.keySet());
         for (Map.Entry<String, List<String>> route : served.entrySet()) {
             assertTrue(paths.has(route.getKey()), "described: " + route.getKey());
             List<String> described = new ArrayList<>();

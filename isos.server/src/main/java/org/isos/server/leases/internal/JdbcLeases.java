@@ -55,7 +55,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * Leases in the store's {@code leases} table, their escrow and usage payments through the {@link Bank} in the
@@ -65,7 +64,6 @@ import org.osgi.service.metatype.annotations.Designate;
  * OFFLINE; each end returns the escrow's rest to the buyer.
  */
 @Component(service = Leases.class, configurationPid = PriceConfig.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
-@Designate(ocd = PriceConfig.class)
 public class JdbcLeases implements Leases, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(JdbcLeases.class.getName());
@@ -269,15 +267,19 @@ public class JdbcLeases implements Leases, AutoCloseable {
 
     /**
      * The qualifying hosts, best first, at most {@code request.hosts()}: {id, owner, reserve, transport}.
-     * Spread over owners first (each owner's cheapest host before anyone's second), then the cheapest price.
+     * Spread over owners first (owners not yet running the bundle, then each owner's cheapest host before anyone's
+     * second), then the cheapest price.
      */
     private static List<String[]> candidates(Connection c, LeaseRequest request, long posted) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT id, owner_id, minimum_price_per_hour_micros, transport_address FROM ("
                 + "SELECT h.id, h.owner_id, h.minimum_price_per_hour_micros, h.transport_address, "
-                + "ROW_NUMBER() OVER (PARTITION BY h.owner_id ORDER BY h.minimum_price_per_hour_micros, h.id) AS owner_rank "
+                + "ROW_NUMBER() OVER (PARTITION BY h.owner_id ORDER BY h.minimum_price_per_hour_micros, h.id) AS owner_rank, "
+                // owners who run this bundle already come after the others (spread across requests too)
+                + "CASE WHEN EXISTS (SELECT 1 FROM leases o WHERE o.owner_id = h.owner_id AND o.bundle_sha256 = ? "
+                + "AND o.state IN " + RUNNING + ") THEN 1 ELSE 0 END AS owner_runs_it "
                 + "FROM hosts h WHERE h.status = 'ONLINE' AND h.suspended = FALSE "
                 + "AND h.max_cpu_share >= ? AND h.storage_quota_bytes >= ? AND h.bandwidth_cap_bytes_per_second >= ? ");
-        List<Object> parameters = new ArrayList<>(List.of(request.cpuShare(), request.storageBytes(),
+        List<Object> parameters = new ArrayList<>(List.of(request.bundle(), request.cpuShare(), request.storageBytes(),
                 request.bandwidthBytesPerSecond()));
         if (request.category() != null) {
             sql.append("AND h.").append(categoryColumn(request.category())).append(" = TRUE ");
@@ -301,7 +303,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
         sql.append("AND h.bandwidth_cap_bytes_per_second >= ? + COALESCE((SELECT SUM(l.bandwidth_bytes_per_second) "
                 + "FROM leases l WHERE l.host_id = h.id AND l.state IN " + RUNNING + "), 0) ");
         parameters.addAll(List.of(request.cpuShare(), request.storageBytes(), request.bandwidthBytesPerSecond()));
-        sql.append(") candidates ORDER BY owner_rank, GREATEST(minimum_price_per_hour_micros, ?), id LIMIT ?");
+        sql.append(") candidates ORDER BY owner_runs_it, owner_rank, GREATEST(minimum_price_per_hour_micros, ?), id LIMIT ?");
         parameters.add(posted);
         parameters.add(request.hosts());
         List<String[]> out = new ArrayList<>();

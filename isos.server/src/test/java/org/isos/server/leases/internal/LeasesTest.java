@@ -1,0 +1,562 @@
+package org.isos.server.leases.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+import org.isos.kernel.api.Usage;
+import org.isos.kernel.wire.UsageRecord;
+import org.isos.server.TestConfigs;
+import org.isos.server.accounts.Account;
+import org.isos.server.accounts.AccountKind;
+import org.isos.server.accounts.internal.JdbcAccounts;
+import org.isos.server.bank.PriceTable;
+import org.isos.server.ca.internal.BouncyCastleAuthority;
+import org.isos.server.ca.internal.CaConfig;
+import org.isos.server.hosts.HostPolicy;
+import org.isos.server.hosts.Hosts;
+import org.isos.server.hosts.ReportedStatus;
+import org.isos.server.hosts.internal.JdbcHosts;
+import org.isos.server.internal.ServerHome;
+import org.isos.server.leases.HostLeases;
+import org.isos.server.leases.Lease;
+import org.isos.server.leases.LeaseFixtures;
+import org.isos.server.leases.LeaseRefused;
+import org.isos.server.leases.LeaseReport;
+import org.isos.server.leases.LeaseRequest;
+import org.isos.server.leases.LedgerForTests;
+import org.isos.server.leases.Leases;
+import org.isos.server.leases.UsageOutcome;
+import org.isos.server.leases.UsageReport;
+import org.isos.server.repository.internal.JdbcRepository;
+import org.isos.server.store.internal.JdbcStore;
+import org.isos.server.store.internal.StoreConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Allocation (cheapest, spread over owners, one copy of a bundle per host, exclusions, policies, not enough
+ * hosts, escrow short), the lease states, heartbeat delivery and usage payment, over a real H2 file store
+ * ({@link PostgresLeasesTest}: the same on PostgreSQL) with {@link LedgerForTests} as the bank.
+ */
+class LeasesTest {
+
+    private static final PriceTable PRICES = PriceTable.DEFAULT;
+    /** 0.5 core, no storage at the default prices: 500 000 micro-credits an hour. */
+    private static final long POSTED = 500_000;
+
+    @TempDir
+    Path data;
+    private JdbcStore store;
+    private BouncyCastleAuthority ca;
+    private JdbcAccounts accounts;
+    private JdbcHosts hosts;
+    private JdbcRepository repository;
+    private LedgerForTests bank;
+    private MovableClock clock;
+    private JdbcLeases leases;
+    private Account buyer;
+    private String bundle;
+
+    /** An enrolled host: its id, certificate and keys. */
+    record Host(String id, X509Certificate certificate, KeyPair keys) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        ServerHome home = new ServerHome(data);
+        store = new JdbcStore(TestConfigs.of(StoreConfig.class, database()), home);
+        ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
+        accounts = new JdbcAccounts(store);
+        hosts = new JdbcHosts(store, ca);
+        repository = new JdbcRepository(store, ca);
+        bank = new LedgerForTests(store, PRICES);
+        clock = new MovableClock(Instant.now().truncatedTo(ChronoUnit.MICROS));
+        leases = new JdbcLeases(store, hosts, bank, PRICES, clock);
+        buyer = accounts.create(AccountKind.BUYER, "Acme Movies").account();
+        bundle = upload(buyer, "org.acme.movies");
+        bank.deposit("d1", buyer.id(), 100_000_000);
+    }
+
+    Map<String, Object> database() throws Exception {
+        return Map.of();
+    }
+
+    @AfterEach
+    void stop() {
+        leases.close();
+        store.close();
+    }
+
+    @Test
+    void thePostedPricesDefaultToThePriceTablesDefaults() {
+        assertEquals(PriceTable.DEFAULT, JdbcLeases.pricesOf(TestConfigs.of(PriceConfig.class, Map.of())));
+        assertEquals(new PriceTable(2, 3, 4, 5), JdbcLeases.pricesOf(TestConfigs.of(PriceConfig.class,
+                Map.of("cpuCoreHourMicros", 2L, "storageGbDayMicros", 3L, "transferGbMicros", 4L, "feeBasisPoints", 5))));
+        assertThrows(IllegalArgumentException.class,
+                () -> JdbcLeases.pricesOf(TestConfigs.of(PriceConfig.class, Map.of("feeBasisPoints", 10_001))));
+    }
+
+    @Test
+    void theCheapestHostOfEachOwnerFirstThenSecondHostsAndNeverTwoCopiesOnOneHost() throws Exception {
+        Account mary = owner("Mary");
+        Account john = owner("John");
+        Account ann = owner("Ann");
+        Host maryCheap = host(mary, 1.0, 0, "compute");
+        Host maryDear = host(mary, 1.0, 900_000, "compute");
+        Host johnDear = host(john, 1.0, 2_000_000, "compute");
+        Host annCheap = host(ann, 1.0, 100_000, "compute");
+
+        List<Lease> two = leases.grant(buyer, request(2));
+        assertEquals(Set.of(maryCheap.id(), annCheap.id()), hostsOf(two), "cheapest host of two owners");
+        for (Lease lease : two) {
+            assertEquals("PENDING", lease.state());
+            assertEquals(POSTED, lease.pricePerHourMicros(), "the posted price when the reserve is lower");
+            assertEquals("org.acme.movies", lease.app());
+            assertEquals(transportOf(lease.hostId()), lease.transportAddress());
+            assertEquals(clock.instant().plusSeconds(3600), lease.expiry());
+        }
+        // escrow: an hour at the posted price, per lease
+        assertEquals(2 * POSTED, bank.balance(buyer.id()).heldMicros());
+        assertEquals(100_000_000 - 2 * POSTED, bank.balance(buyer.id()).availableMicros());
+
+        // the third owner's host before anyone's second host, though dearer; at its reserve
+        Lease third = only(leases.grant(buyer, request(1)));
+        assertEquals(johnDear.id(), third.hostId());
+        assertEquals(2_000_000, third.pricePerHourMicros());
+        Lease fourth = only(leases.grant(buyer, request(1)));
+        assertEquals(maryDear.id(), fourth.hostId());
+        assertEquals(900_000, fourth.pricePerHourMicros());
+
+        // every host runs the bundle now: none qualifies for another copy
+        LeaseRefused none = assertThrows(LeaseRefused.class, () -> leases.grant(buyer, request(1)));
+        assertEquals(LeaseRefused.Reason.NOT_ENOUGH_HOSTS, none.reason());
+        assertEquals("only 0 of 4 host(s) qualify for 1 lease(s): 4 runs this bundle already", none.getMessage());
+
+        // another bundle may share those hosts: room is what the policy leaves beside running leases
+        String other = upload(buyer, "org.acme.other");
+        assertEquals(4, leases.grant(buyer, request(other, 4, 0.5)).size());
+        LeaseRefused full = assertThrows(LeaseRefused.class,
+                () -> leases.grant(buyer, request(upload(buyer, "org.acme.third"), 1, 0.5)));
+        assertTrue(full.getMessage().endsWith("4 no room left beside its running leases"), full.getMessage());
+    }
+
+    @Test
+    void hostsThatDoNotFitAreCountedByReason() throws Exception {
+        Account mary = owner("Mary");
+        Host fits = host(mary, 1.0, 0, "compute");
+        Host small = host(mary, 0.25, 0, "compute");
+        Host storageOnly = host(mary, 1.0, 0, "storage");
+        Host excluded = host(mary, 1.0, 0, "compute", "streaming");
+        Host dear = host(mary, 1.0, 5_000_000, "compute");
+        Host suspended = host(mary, 1.0, 0, "compute");
+        leases.heartbeat(suspended.id(), suspended.certificate(), "{}",
+                new ReportedStatus(true, "the owner plays games", 0, "127.0.0.1:1", policy(1.0, 0, "compute")), List.of());
+        Host noPolicy = host(mary, 1.0, 0, "compute");
+        leases.heartbeat(noPolicy.id(), noPolicy.certificate(), "{}", new ReportedStatus(false, null, 0), List.of());
+        Host offline = host(mary, 1.0, 0, "compute");
+        markOffline(offline.id());
+        Host enrolling = enroll(mary);
+
+        LeaseRequest wanted = new LeaseRequest(bundle, 3, 3600, 0.5, 0, 0, 0, 1_000_000L, "compute",
+                List.of(excluded.id()));
+        LeaseRefused refused = assertThrows(LeaseRefused.class, () -> leases.grant(buyer, wanted));
+        assertEquals(LeaseRefused.Reason.NOT_ENOUGH_HOSTS, refused.reason());
+        String message = refused.getMessage();
+        assertTrue(message.startsWith("only 1 of 9 host(s) qualify for 3 lease(s): "), message);
+        for (String reason : List.of("2 not online", "1 no policy reported", "1 suspended by the owner", "1 excluded",
+                "1 category compute not accepted", "1 policy allows less CPU, storage or bandwidth",
+                "1 reserve price above maxPricePerHourMicros")) {
+            assertTrue(message.contains(reason), reason + " in " + message);
+        }
+        assertEquals(List.of(), leases.leasesOf(buyer, null), "nothing granted");
+        assertEquals(0, bank.balance(buyer.id()).heldMicros(), "nothing held");
+
+        assertEquals(fits.id(), only(leases.grant(buyer, new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, 1_000_000L,
+                "compute", List.of(excluded.id())))).hostId());
+        // a price ceiling below the posted price: no host at all
+        LeaseRefused ceiling = assertThrows(LeaseRefused.class, () -> leases.grant(buyer,
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, 10L, null, null)));
+        assertTrue(ceiling.getMessage().contains("posted price for these resources is 500000"), ceiling.getMessage());
+        assertNotEquals(null, small);
+        assertNotEquals(null, storageOnly);
+        assertNotEquals(null, dear);
+        assertNotEquals(null, enrolling);
+    }
+
+    @Test
+    void aBuyerWhoCannotFundTheEscrowGetsNothing() throws Exception {
+        Account poor = accounts.create(AccountKind.BUYER, "Poor").account();
+        String poorBundle = upload(poor, "org.poor.app");
+        bank.deposit("p1", poor.id(), POSTED + POSTED / 2);
+        Account mary = owner("Mary");
+        host(mary, 1.0, 0, "compute");
+        host(owner("John"), 1.0, 0, "compute");
+        LeaseRefused refused = assertThrows(LeaseRefused.class, () -> leases.grant(poor, request(poorBundle, 2, 0.5)));
+        assertEquals(LeaseRefused.Reason.INSUFFICIENT_FUNDS, refused.reason());
+        assertTrue(refused.getMessage().startsWith("these 2 lease(s) need 1000000 micro-credits in escrow: "),
+                refused.getMessage());
+        assertEquals(List.of(), leases.leasesOf(poor, null), "all or none: the first lease rolled back too");
+        assertEquals(POSTED + POSTED / 2, bank.balance(poor.id()).availableMicros());
+        assertEquals(0, bank.balance(poor.id()).heldMicros());
+        assertEquals(1, leases.grant(poor, request(poorBundle, 1, 0.5)).size(), "one it can pay for");
+    }
+
+    @Test
+    void requestsAreValidatedAndOnlyBuyersLeaseTheirOwnBundles() throws Exception {
+        Account mary = owner("Mary");
+        host(mary, 1.0, 0, "compute");
+        assertEquals(LeaseRefused.Reason.FORBIDDEN, assertThrows(LeaseRefused.class,
+                () -> leases.grant(mary, request(1))).reason());
+        Account other = accounts.create(AccountKind.BUYER, "Other").account();
+        bank.deposit("o", other.id(), 10_000_000);
+        LeaseRefused notTheirs = assertThrows(LeaseRefused.class, () -> leases.grant(other, request(1)));
+        assertEquals(LeaseRefused.Reason.NOT_FOUND, notTheirs.reason());
+        assertTrue(notTheirs.getMessage().contains("upload it first"), notTheirs.getMessage());
+        for (LeaseRequest bad : List.of(
+                new LeaseRequest("abc", 1, 3600, 0.5, 0, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 0, 3600, 0.5, 0, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 101, 3600, 0.5, 0, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 1, 0, 0.5, 0, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 1, 31L * 24 * 3600, 0.5, 0, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 1, 3600, 0, 0, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 1, 3600, Double.NaN, 0, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, -1, 0, 0, null, null, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, -1, 0, null, null, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, -1, null, null, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, -1L, null, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, "gaming", null))) {
+            LeaseRefused refused = assertThrows(LeaseRefused.class, () -> leases.grant(buyer, bad), bad.toString());
+            assertEquals(LeaseRefused.Reason.BAD_REQUEST, refused.reason());
+            assertTrue(refused.getMessage().startsWith("field '"), refused.getMessage());
+        }
+        assertEquals(List.of(), leases.leasesOf(buyer, null));
+    }
+
+    @Test
+    void aLeaseLivesPendingActiveRenewedReleasedAndHostsHearOfIt() throws Exception {
+        Account mary = owner("Mary");
+        Host host = host(mary, 1.0, 0, "compute");
+        Lease lease = only(leases.grant(buyer, request(1)));
+        assertEquals("PENDING", lease.state());
+
+        HostLeases beat = heartbeat(host, List.of());
+        assertEquals(List.of(lease.id()), ids(beat.running()), "delivered with the next heartbeat");
+        assertEquals(List.of(), beat.ended());
+        assertTrue(leases.holdsBundle(host.id(), bundle));
+
+        heartbeat(host, List.of(new LeaseReport(lease.id(), "ACTIVE", null)));
+        assertEquals("ACTIVE", leases.lease(buyer, lease.id()).state());
+        assertEquals("ACTIVE", leases.lease(mary, lease.id()).state(), "the host's owner sees it too");
+        assertEquals(LeaseRefused.Reason.NOT_FOUND, assertThrows(LeaseRefused.class,
+                () -> leases.lease(owner("Stranger"), lease.id())).reason());
+        assertEquals(List.of(lease.id()), ids(leases.leasesOf(mary, "ACTIVE")));
+        assertEquals(List.of(), leases.leasesOf(buyer, "PENDING"));
+        assertEquals(LeaseRefused.Reason.BAD_REQUEST, assertThrows(LeaseRefused.class,
+                () -> leases.leasesOf(buyer, "RUNNING")).reason());
+
+        // renewed for two hours from now: an hour more of escrow
+        clock.advance(Duration.ofMinutes(10));
+        Lease renewed = leases.renew(buyer, lease.id(), 7200);
+        assertEquals(clock.instant().plusSeconds(7200), renewed.expiry());
+        assertEquals(POSTED + JdbcLeases.escrowMicros(POSTED, 7200 - 3000), bank.balance(buyer.id()).heldMicros());
+        // 30 days more need more escrow than the buyer has: refused, nothing changes
+        LeaseRefused poor = assertThrows(LeaseRefused.class, () -> leases.renew(buyer, lease.id(), 10 * Leases.MAX_SECONDS));
+        assertEquals(LeaseRefused.Reason.INSUFFICIENT_FUNDS, poor.reason());
+        assertEquals(renewed.expiry(), leases.lease(buyer, lease.id()).expiry());
+        bank.deposit("d2", buyer.id(), 400_000_000);
+        assertEquals(clock.instant().plusSeconds(Leases.MAX_SECONDS),
+                leases.renew(buyer, lease.id(), 10 * Leases.MAX_SECONDS).expiry(), "granted <= requested: 30 days");
+        assertEquals(LeaseRefused.Reason.NOT_FOUND, assertThrows(LeaseRefused.class,
+                () -> leases.renew(accounts.create(AccountKind.BUYER, "B").account(), lease.id(), 60)).reason());
+
+        Lease released = leases.release(buyer, lease.id());
+        assertEquals("RELEASED", released.state());
+        assertEquals(clock.instant(), released.ended());
+        assertEquals(0, bank.balance(buyer.id()).heldMicros(), "the escrow's rest is back");
+        assertEquals(500_000_000, bank.balance(buyer.id()).availableMicros(), "nothing was used");
+        assertEquals("RELEASED", leases.release(buyer, lease.id()).state(), "releasing again changes nothing");
+        assertEquals(LeaseRefused.Reason.ENDED, assertThrows(LeaseRefused.class,
+                () -> leases.renew(buyer, lease.id(), 60)).reason());
+        assertFalse(leases.holdsBundle(host.id(), bundle));
+
+        HostLeases after = heartbeat(host, List.of());
+        assertEquals(List.of(), after.running());
+        assertEquals(List.of(lease.id()), ids(after.ended()), "the host ends it");
+    }
+
+    @Test
+    void hostsFailLeasesLoseThemAndLeasesExpire() throws Exception {
+        Account mary = owner("Mary");
+        Host a = host(mary, 1.0, 0, "compute");
+        Host b = host(owner("John"), 1.0, 0, "compute");
+        List<Lease> two = leases.grant(buyer, request(2));
+        Lease onA = two.stream().filter(l -> l.hostId().equals(a.id())).findFirst().orElseThrow();
+        Lease onB = two.stream().filter(l -> l.hostId().equals(b.id())).findFirst().orElseThrow();
+
+        // a report about another host's lease changes nothing
+        heartbeat(a, List.of(new LeaseReport(onB.id(), "FAILED", "not mine")));
+        assertEquals("PENDING", leases.lease(buyer, onB.id()).state());
+
+        HostLeases beat = heartbeat(a, List.of(new LeaseReport(onA.id(), "FAILED", "TAMPERED: readme.txt")));
+        Lease failed = leases.lease(buyer, onA.id());
+        assertEquals("FAILED", failed.state());
+        assertEquals("TAMPERED: readme.txt", failed.reason());
+        assertEquals(List.of(onA.id()), ids(beat.ended()));
+
+        markOffline(b.id());
+        assertEquals(1, leases.sweep());
+        assertEquals("FAILED", leases.lease(buyer, onB.id()).state());
+        assertEquals("host lost", leases.lease(buyer, onB.id()).reason());
+        assertEquals(0, bank.balance(buyer.id()).heldMicros());
+
+        // expiry: the sweep ends it once its time is up
+        Lease again = only(leases.grant(buyer, request(1)));
+        assertEquals(a.id(), again.hostId());
+        clock.advance(Duration.ofSeconds(3599));
+        assertEquals(0, leases.sweep());
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(1, leases.sweep());
+        assertEquals("EXPIRED", leases.lease(buyer, again.id()).state());
+        assertNull(leases.lease(buyer, again.id()).reason());
+        assertEquals(0, bank.balance(buyer.id()).heldMicros());
+        assertEquals(0, leases.sweep(), "once");
+    }
+
+    @Test
+    void usageIsVerifiedCappedAndPaidOnce() throws Exception {
+        Account mary = owner("Mary");
+        Host host = host(mary, 1.0, 0, "compute");
+        Host otherHost = host(owner("John"), 1.0, 0, "compute");
+        // 100 kB/s of bandwidth: 66 MB over ten minutes with the slack
+        List<Lease> two = leases.grant(buyer, new LeaseRequest(bundle, 2, 3600, 0.5, 0, 0, 100_000, null, null, null));
+        Lease lease = two.stream().filter(l -> l.hostId().equals(host.id())).findFirst().orElseThrow();
+        Lease notHis = two.stream().filter(l -> l.hostId().equals(otherHost.id())).findFirst().orElseThrow();
+        Instant from = Instant.parse("2026-01-01T00:00:00Z");
+        Instant to = from.plusSeconds(600);
+        // 60 s of CPU in 10 minutes, within the half core granted
+        UsageReport record = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 1, from, to, 60_000_000_000L,
+                0, 1_000_000, 2_000_000, false, null), host.keys().getPrivate());
+        long amount = PRICES.usageMicros(60_000_000_000L, 0, 3_000_000);
+        UsageOutcome first = leases.usage(host.id(), host.certificate(), List.of(record));
+        assertEquals(List.of(new UsageOutcome.Accepted(lease.id(), 1)), first.accepted());
+        assertEquals(List.of(), first.refused());
+        long ownerGot = amount - PRICES.feeMicros(amount);
+        assertEquals(ownerGot, bank.balance(mary.id()).availableMicros());
+        assertEquals(2 * POSTED - amount, bank.balance(buyer.id()).heldMicros(), "paid from the escrow");
+
+        UsageOutcome again = leases.usage(host.id(), host.certificate(), List.of(record));
+        assertEquals(first.accepted(), again.accepted(), "a duplicate is accepted");
+        assertEquals(ownerGot, bank.balance(mary.id()).availableMicros(), "and paid once");
+
+        KeyPair stranger = LeaseFixtures.ecKeys();
+        UsageReport forged = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 2, from, to, 1, 0, 0, 0, false,
+                null), stranger.getPrivate());
+        UsageReport foreignLease = LeaseFixtures.signed(new UsageReport(notHis.id(), host.id(), 1, from, to, 1, 0, 0, 0,
+                false, null), host.keys().getPrivate());
+        UsageReport otherHostsRecord = LeaseFixtures.signed(new UsageReport(lease.id(), otherHost.id(), 3, from, to, 1, 0,
+                0, 0, false, null), host.keys().getPrivate());
+        UsageReport altered = new UsageReport(lease.id(), host.id(), 1, from, to, 60_000_000_001L, 0, 1_000_000,
+                2_000_000, false, record.signature());
+        UsageOutcome refused = leases.usage(host.id(), host.certificate(), List.of(forged, foreignLease,
+                otherHostsRecord, altered));
+        assertEquals(List.of(), refused.accepted());
+        Map<Long, String> reasons = refused.refused().stream().collect(Collectors.toMap(r -> r.sequence() * 10
+                + (r.leaseId().equals(lease.id()) ? 0 : 1), UsageOutcome.Refused::reason, (x, y) -> x + "; " + y));
+        assertEquals("signature does not verify with host " + host.id() + "'s certificate", reasons.get(20L));
+        assertEquals("lease " + notHis.id() + " is not held by host " + host.id(), reasons.get(11L));
+        assertEquals("the record is for host " + otherHost.id() + ", not " + host.id(), reasons.get(30L));
+        assertEquals("signature does not verify with host " + host.id() + "'s certificate", reasons.get(10L));
+        assertEquals(ownerGot, bank.balance(mary.id()).availableMicros(), "nothing paid for refusals");
+        assertEquals(1, count("SELECT COUNT(*) FROM usage_records"));
+
+        // more than granted: capped at the half core x 10 minutes + 10 %
+        UsageReport greedy = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 2, from, to,
+                3_600_000_000_000L, 0, 0, 0, true, null), host.keys().getPrivate());
+        assertEquals(1, leases.usage(host.id(), host.certificate(), List.of(greedy)).accepted().size());
+        long capped = (long) Math.ceil(0.5 * 600 * 1e9 * 1.1);
+        assertEquals(PRICES.usageMicros(capped, 0, 0), amountOf(lease.id(), 2));
+        assertEquals(1, count("SELECT COUNT(*) FROM usage_records WHERE capped = TRUE"));
+
+        // the host's certificate is checked as for heartbeats
+        assertThrows(org.isos.server.hosts.HostRefused.class,
+                () -> leases.usage(host.id(), otherHost.certificate(), List.of(record)));
+    }
+
+    @Test
+    void aBuyerOutOfMoneyHasAllItsLeasesSuspended() throws Exception {
+        Account poor = accounts.create(AccountKind.BUYER, "Poor").account();
+        String poorBundle = upload(poor, "org.poor.app");
+        bank.deposit("p1", poor.id(), 2 * JdbcLeases.escrowMicros(POSTED, 60));
+        Account mary = owner("Mary");
+        Host host = host(mary, 1.0, 0, "compute");
+        host(owner("John"), 1.0, 0, "compute");
+        List<Lease> two = leases.grant(poor, new LeaseRequest(poorBundle, 2, 60, 0.5, 0, 0, 0, null, null, null));
+        Lease lease = two.stream().filter(l -> l.hostId().equals(host.id())).findFirst().orElseThrow();
+        assertEquals(0, bank.balance(poor.id()).availableMicros());
+        Instant from = Instant.parse("2026-01-01T00:00:00Z");
+        // half an hour of CPU in an hour (within the half core): 500 000 micro-credits, far beyond the escrow
+        UsageReport costly = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 1, from, from.plusSeconds(3600),
+                1_800_000_000_000L, 0, 0, 0, false, null), host.keys().getPrivate());
+        assertEquals(1, leases.usage(host.id(), host.certificate(), List.of(costly)).accepted().size());
+        for (Lease l : two) {
+            Lease now = leases.lease(poor, l.id());
+            assertEquals("SUSPENDED", now.state(), now.toString());
+            assertEquals("the buyer is out of funds", now.reason());
+        }
+        assertTrue(amountOf(lease.id(), 1) > JdbcLeases.escrowMicros(POSTED, 60) * 2);
+        HostLeases beat = heartbeat(host, List.of());
+        assertEquals(List.of(lease.id()), ids(beat.ended()));
+        assertEquals(List.of(), beat.running());
+    }
+
+    @Test
+    void theSignedTextIsTheKernels() {
+        Instant from = Instant.parse("2026-03-04T05:06:07.123456Z");
+        UsageRecord kernel = new UsageRecord("lease-1", "host-2", 7, from, from.plusMillis(1500),
+                new Usage(123_456_789L, 1.5e12, 42, 43), true, null);
+        UsageReport server = new UsageReport("lease-1", "host-2", 7, from, from.plusMillis(1500), 123_456_789L, 1.5e12,
+                42, 43, true, "sig");
+        assertEquals(kernel.signedText(), server.signedText());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private LeaseRequest request(int count) {
+        return request(bundle, count, 0.5);
+    }
+
+    private static LeaseRequest request(String bundle, int count, double cpuShare) {
+        return new LeaseRequest(bundle, count, 3600, cpuShare, 64L << 20, 0, 0, null, null, null);
+    }
+
+    private Account owner(String name) throws Exception {
+        return accounts.create(AccountKind.OWNER, name).account();
+    }
+
+    private String upload(Account buyer, String name) throws Exception {
+        return repository.store(buyer, LeaseFixtures.signedBundle(ca, buyer.id(), name)).sha256();
+    }
+
+    private Host enroll(Account owner) throws Exception {
+        KeyPair keys = LeaseFixtures.ecKeys();
+        String hostId = Hosts.hostIdOf(keys.getPublic().getEncoded());
+        X509Certificate certificate = hosts.enroll(owner, LeaseFixtures.csr(hostId, keys).getBytes(StandardCharsets.US_ASCII),
+                null).certificate().certificate();
+        return new Host(hostId, certificate, keys);
+    }
+
+    /** An enrolled host that reported its policy with a heartbeat. */
+    private Host host(Account owner, double maxCpuShare, long reserve, String... categories) throws Exception {
+        Host host = enroll(owner);
+        leases.heartbeat(host.id(), host.certificate(), "{}", new ReportedStatus(false, null, 0,
+                transportOf(host.id()), policy(maxCpuShare, reserve, categories)), List.of());
+        return host;
+    }
+
+    private static String transportOf(String hostId) {
+        return "127.0.0.1:" + (Math.floorMod(hostId.hashCode(), 1000) + 1000);
+    }
+
+    private static HostPolicy policy(double maxCpuShare, long reserve, String... categories) {
+        return new HostPolicy(maxCpuShare, 1L << 40, 1L << 30, Set.of(categories), reserve);
+    }
+
+    private HostLeases heartbeat(Host host, List<LeaseReport> reports) throws Exception {
+        return leases.heartbeat(host.id(), host.certificate(), null, null, reports);
+    }
+
+    private void markOffline(String hostId) throws Exception {
+        try (Connection c = store.connection();
+                PreparedStatement u = c.prepareStatement("UPDATE hosts SET status = 'OFFLINE' WHERE id = ?")) {
+            u.setString(1, hostId);
+            assertEquals(1, u.executeUpdate());
+        }
+    }
+
+    private long amountOf(String leaseId, long sequence) throws Exception {
+        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement(
+                "SELECT amount_micros FROM usage_records WHERE lease_id = ? AND sequence = ?")) {
+            s.setString(1, leaseId);
+            s.setLong(2, sequence);
+            try (ResultSet r = s.executeQuery()) {
+                assertTrue(r.next());
+                return r.getLong(1);
+            }
+        }
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement(sql);
+                ResultSet r = s.executeQuery()) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private static Set<String> hostsOf(List<Lease> leases) {
+        return leases.stream().map(Lease::hostId).collect(Collectors.toCollection(HashSet::new));
+    }
+
+    private static List<String> ids(List<Lease> leases) {
+        return leases.stream().map(Lease::id).toList();
+    }
+
+    private static Lease only(List<Lease> list) {
+        assertEquals(1, list.size(), list.toString());
+        return list.get(0);
+    }
+
+    /** A clock the test moves. */
+    static final class MovableClock extends Clock {
+        private final AtomicReference<Instant> now;
+
+        MovableClock(Instant start) {
+            now = new AtomicReference<>(start);
+        }
+
+        void advance(Duration by) {
+            now.updateAndGet(t -> t.plus(by));
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+}
