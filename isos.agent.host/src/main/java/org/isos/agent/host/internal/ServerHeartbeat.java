@@ -98,6 +98,8 @@ public class ServerHeartbeat {
     private volatile ServerConnection connection;
     private volatile boolean stopped;
     private String loggedAnswerProblem;
+    /** Only the lease thread reads and writes it. */
+    private boolean hostMismatchLogged;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile Availability availability;
@@ -126,10 +128,8 @@ public class ServerHeartbeat {
         char[] password = ServerEnrollment.identityPassword(context);
         agentDir = AgentData.directory(context);
         URI base = URI.create(url.strip().endsWith("/") ? url.strip() : url.strip() + "/");
-        leases = new ServerLeases(agentDir.resolve("server-leases.properties"), () -> hosting, () -> {
-            PeerDirectory p = peers;
-            return p == null ? null : p.hostId();
-        }, this::fetch, Clock.systemUTC(), wake::release, this::deliverUsageSoon);
+        leases = new ServerLeases(agentDir.resolve("server-leases.properties"), () -> hosting, this::kernelHostId,
+                this::fetch, Clock.systemUTC(), wake::release, this::deliverUsageSoon);
         leaseWorker = Executors.newSingleThreadExecutor(daemon("isos-server-leases"));
         usageWorker = Executors.newSingleThreadExecutor(daemon("isos-usage-delivery"));
         current = this;
@@ -315,6 +315,30 @@ public class ServerHeartbeat {
             // the next answer brings the same leases: a failed round costs one period, not the thread
             LOG.log(Level.WARNING, "carrying out the server's leases failed; trying again with the next answer", e);
         }
+    }
+
+    /**
+     * The kernel's host id when it is the one the server knows (the heartbeat's certificate), else null:
+     * right after enrollment the kernel restarts as the enrolled host, and a lease hosted before that
+     * would be refused for good as "for another host".
+     */
+    private String kernelHostId() {
+        PeerDirectory p = peers;
+        ServerConnection server = connection;
+        if (p == null || server == null) {
+            return null;
+        }
+        String kernelId = p.hostId();
+        if (kernelId.equals(server.hostId())) {
+            hostMismatchLogged = false;
+            return kernelId;
+        }
+        if (!hostMismatchLogged) {
+            LOG.log(Level.WARNING, "the kernel runs as {0}, the server knows this host as {1}: its leases wait "
+                    + "until the kernel runs as {1} (is isos.kernel.identityKeyStore set?)", kernelId, server.hostId());
+            hostMismatchLogged = true;
+        }
+        return null;
     }
 
     /** A bundle from the server's repository, over the heartbeat's connection. */
