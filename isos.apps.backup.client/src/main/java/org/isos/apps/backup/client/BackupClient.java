@@ -957,7 +957,8 @@ public final class BackupClient implements AutoCloseable {
                     FragmentHolder holder = holders.get(hostId);
                     if (holder != null) {
                         try {
-                            locator.retire(holder, previous.generation(), previousId);
+                            locator.retire(holder, previous.generation(), previousId,
+                                    locators.contains(hostId) ? generation : -1);
                         } catch (IOException ignored) {
                             // a superseded generation left behind is found no more (the search ends later)
                         }

@@ -109,8 +109,16 @@ public final class Keys {
         }
     }
 
-    /** HKDF-SHA256: extract with {@code salt} (zeros when null), expand with {@code info}. */
+    /** HKDF-SHA256: extract with {@code salt} (zeros when null), expand with {@code info} (UTF-8). */
     public static byte[] hkdf(byte[] salt, byte[] ikm, String info, int length) {
+        return hkdf(salt, ikm, info.getBytes(StandardCharsets.UTF_8), length);
+    }
+
+    /** HKDF-SHA256 (RFC 5869): extract with {@code salt} (zeros when null), expand with {@code info}. */
+    public static byte[] hkdf(byte[] salt, byte[] ikm, byte[] label, int length) {
+        if (length < 1 || length > 255 * 32) {
+            throw new IllegalArgumentException("HKDF output of " + length + " bytes");
+        }
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(salt == null ? new byte[32] : salt, "HmacSHA256"));
@@ -118,7 +126,6 @@ public final class Keys {
             mac.init(new SecretKeySpec(prk, "HmacSHA256"));
             byte[] out = new byte[length];
             byte[] t = new byte[0];
-            byte[] label = info.getBytes(StandardCharsets.UTF_8);
             for (int i = 0, done = 0; done < length; i++) {
                 mac.update(t);
                 mac.update(label);

@@ -25,7 +25,8 @@ import org.isos.apps.backup.client.HolderRefusal;
  *
  * <p>The latest generation is found by an exponential then binary search over markers; a holder gets markers for
  * exactly the generations that the search for its current generation probes and finds present, so the search ends
- * there. Markers are kept (they are 32 bytes); the bit beacons and head of a superseded generation are deleted.
+ * there. When a generation is superseded, its head, its bit beacons and the markers the new search does not need are
+ * deleted, so a holder keeps about 2·log2(generation) markers.
  */
 public final class Locator {
     public static final int ID_BITS = 256;
@@ -74,8 +75,11 @@ public final class Locator {
         }
     }
 
-    /** Deletes the head and bit beacons of a superseded generation (its markers stay). */
-    public void retire(FragmentHolder holder, long generation, String headId) throws IOException {
+    /**
+     * Deletes the head and bit beacons of a superseded generation, and its markers that the search for
+     * {@code current} (the generation now published on this holder; -1 when none is) does not need.
+     */
+    public void retire(FragmentHolder holder, long generation, String headId, long current) throws IOException {
         byte[] id = HexFormat.of().parseHex(headId);
         for (int i = 0; i < ID_BITS; i++) {
             if ((id[i >>> 3] >>> (7 - (i & 7)) & 1) != 0) {
@@ -83,6 +87,12 @@ public final class Locator {
             }
         }
         holder.delete(headId);
+        List<Long> keep = current >= 0 ? markersFor(current) : List.of();
+        for (long g : markersFor(generation)) {
+            if (!keep.contains(g)) {
+                holder.delete(idOf(marker(g)));
+            }
+        }
     }
 
     /** The latest generation published on this holder, or -1 when it has none of this backup under this secret. */
