@@ -752,7 +752,15 @@ public final class BackupClient implements AutoCloseable {
         }
         Cached cached = readCache();
         List<String> problems = new ArrayList<>();
-        Loaded remote = loadRemote(problems);
+        Loaded remote;
+        try {
+            remote = loadRemote(problems);
+        } catch (UncheckedIOException unreachable) {
+            if (cached == null) {
+                throw unreachable.getCause();
+            }
+            remote = null; // work from the cached copy
+        }
         if (remote != null && (cached == null || remote.manifest.generation >= cached.manifest.generation)) {
             manifest = remote.manifest;
             head = remote.head;
@@ -768,7 +776,7 @@ public final class BackupClient implements AutoCloseable {
             manifest = new Manifest(name, -1, new ArrayList<>());
         } else {
             throw new BackupException(BackupException.WRONG_SECRET + ": no manifest of backup '" + name
-                    + "' found on the " + holders.size() + " holders given"
+                    + "' found on the " + holders.size() + " holders given (or none of them ever had it)"
                     + (problems.isEmpty() ? "" : " (" + String.join("; ", problems) + ")"));
         }
         return manifest;
@@ -822,7 +830,8 @@ public final class BackupClient implements AutoCloseable {
             }
         }
         if (latest.isEmpty() && !unreachable.isEmpty() && unreachable.size() == holders.size()) {
-            problems.add("no holder could be reached: " + unreachable);
+            throw new UncheckedIOException(new BackupException("none of the " + holders.size()
+                    + " holders could be reached: " + String.join("; ", unreachable)));
         }
         return null;
     }

@@ -345,6 +345,25 @@ class BackupClientTest {
     }
 
     @Test
+    void unreachableHoldersAreNotTakenForAWrongSecretAndTheCacheStillLists() throws Exception {
+        List<MemoryHolder> holders = holders(4, "h");
+        Path cache = dir.resolve("cache");
+        BackupOptions options = OPTIONS.withCode(2, 4).withCacheDirectory(cache);
+        try (BackupClient client = BackupClient.open("away", SECRET, holders, options)) {
+            client.put(write("f", random(100, 1)), null);
+        }
+        holders.forEach(h -> h.offline = true);
+        try (BackupClient client = BackupClient.open("away", SECRET, holders, OPTIONS)) {
+            BackupException e = assertThrows(BackupException.class, client::list);
+            assertTrue(e.getMessage().startsWith("none of the 4 holders could be reached: h0: host h0 unreachable"),
+                    e.getMessage());
+        }
+        try (BackupClient client = BackupClient.open("away", SECRET, holders, options)) {
+            assertEquals(List.of("f"), client.list().stream().map(StoredFile::name).toList());
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithAMessage() {
         List<MemoryHolder> holders = holders(4, "h");
         assertThrows(IllegalArgumentException.class, () -> BackupClient.open(" ", SECRET, holders, OPTIONS));
