@@ -370,6 +370,12 @@ public final class BackupClient implements AutoCloseable {
         Progress report = progress == null ? Progress.NONE : progress;
         FileEntry f = file(fileId);
         Path target = out.toAbsolutePath();
+        if (Files.isDirectory(target)) {
+            throw new BackupException("the output " + target + " is a directory; name a file");
+        }
+        if (!Files.isDirectory(target.getParent())) {
+            throw new BackupException("no directory " + target.getParent() + " for the output");
+        }
         Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
         try {
             MessageDigest digest = Keys.digest();
@@ -704,9 +710,9 @@ public final class BackupClient implements AutoCloseable {
                 failing.add(target.hostId());
                 continue;
             }
-            if (old != null) {
+            if (old != null && !failing.contains(old.hostId())) {
                 try {
-                    old.delete(e.id); // a bad copy, or one on a host we no longer count on
+                    old.delete(e.id); // a bad copy, or one the host lost track of
                 } catch (IOException ignored) {
                     // the host is gone or refuses: nothing more to do about it
                 }
@@ -964,7 +970,7 @@ public final class BackupClient implements AutoCloseable {
                 previous.segments().forEach(this::deleteQuietly);
                 for (String hostId : previousLocators) {
                     FragmentHolder holder = holders.get(hostId);
-                    if (holder != null) {
+                    if (holder != null && !failing.contains(hostId)) {
                         try {
                             locator.retire(holder, previous.generation(), previousId,
                                     locators.contains(hostId) ? generation : -1);
@@ -1128,7 +1134,7 @@ public final class BackupClient implements AutoCloseable {
     private void deleteQuietly(SegmentEntry s) {
         for (FragmentEntry e : s.fragments) {
             FragmentHolder h = holders.get(e.holder);
-            if (h != null) {
+            if (h != null && !failing.contains(h.hostId())) {
                 try {
                     h.delete(e.id);
                 } catch (IOException ignored) {

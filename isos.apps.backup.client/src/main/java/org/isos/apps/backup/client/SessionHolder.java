@@ -3,6 +3,7 @@ package org.isos.apps.backup.client;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +23,8 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
 
     /** The app's symbolic name: the bundle the buyer leases onto hosts. */
     public static final String APP = "isos.apps.backup";
+
+    private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
 
     private final String hostId;
     private final String ownerId;
@@ -141,6 +144,11 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
     private ClientSession session() throws IOException {
         if (session == null) {
             try {
+                // ClientSession connects without a timeout: a host that drops packets would hold the caller for the
+                // system's TCP connect timeout (minutes). A plain connect with our timeout answers first.
+                try (Socket probe = new Socket()) {
+                    probe.connect(transport, (int) Math.min(timeout.toMillis(), CONNECT_TIMEOUT_MILLIS));
+                }
                 session = ClientSession.open(transport, trusted, buyer, APP, leaseId);
             } catch (IOException e) {
                 throw new IOException("host " + hostId + " at " + transport + " unreachable: " + e.getMessage(), e);

@@ -364,6 +364,20 @@ class BackupClientTest {
     }
 
     @Test
+    void getNeedsAnOutputFileInAnExistingDirectory() throws Exception {
+        List<MemoryHolder> holders = holders(8, "h");
+        try (BackupClient client = BackupClient.open("out", SECRET, holders, OPTIONS)) {
+            String id = client.put(write("f", random(10, 1)), null).id();
+            BackupException e = assertThrows(BackupException.class, () -> client.get(id, dir, null));
+            assertTrue(e.getMessage().endsWith("is a directory; name a file"), e.getMessage());
+            e = assertThrows(BackupException.class, () -> client.get(id, dir.resolve("no/such/f"), null));
+            assertTrue(e.getMessage().startsWith("no directory "), e.getMessage());
+            e = assertThrows(BackupException.class, () -> client.get("feedface", dir.resolve("x"), null));
+            assertEquals("no file feedface in backup 'out' (1 files; see ls)", e.getMessage());
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithAMessage() {
         List<MemoryHolder> holders = holders(4, "h");
         assertThrows(IllegalArgumentException.class, () -> BackupClient.open(" ", SECRET, holders, OPTIONS));
