@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -542,6 +543,46 @@ class BankTest {
         assertEquals(new LedgerTotals(funds, 0, funds, feesInAll), totals);
         assertTrue(totals.balanced());
         assertEquals(records + 3, count("SELECT COUNT(*) FROM ledger_transfers"));
+        assertLedgerConsistent();
+    }
+
+    /** Four threads post the same ids at the same moment (a barrier before each): each id is posted once. */
+    @Test
+    void theSameIdPostedAtTheSameMomentIsPostedOnce() throws Exception {
+        int threads = 4;
+        int ids = 50;
+        CyclicBarrier together = new CyclicBarrier(threads);
+        ConcurrentHashMap<String, List<Boolean>> repeated = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                running.add(pool.submit(() -> {
+                    for (int i = 0; i < ids; i++) {
+                        together.await(1, TimeUnit.MINUTES);
+                        Transfer deposit = bank.deposit("race-dep-" + i, BUYER, 10);
+                        repeated.computeIfAbsent(deposit.id(), k -> new CopyOnWriteArrayList<>()).add(deposit.repeated());
+                        together.await(1, TimeUnit.MINUTES);
+                        Settlement usage = bank.settle("race-usage-" + i, BUYER, "l1", OWNER, 7);
+                        repeated.computeIfAbsent(usage.transfer().id(), k -> new CopyOnWriteArrayList<>())
+                                .add(usage.transfer().repeated());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(2 * ids, repeated.size());
+        for (Map.Entry<String, List<Boolean>> e : repeated.entrySet()) {
+            assertEquals(threads, e.getValue().size(), e.getKey());
+            assertEquals(1, e.getValue().stream().filter(r -> !r).count(), "posted once: " + e.getKey());
+        }
+        assertEquals(new Balance(BUYER, ids * 3, 0), bank.balance(BUYER));
+        assertEquals(new LedgerTotals(ids * 10, 0, ids * 10, 0), bank.totals(), "7 micros carry no fee (0.7)");
         assertLedgerConsistent();
     }
 
