@@ -139,6 +139,8 @@ class LeasesApiTest {
         assertError(upload(buyer, LeaseFixtures.bundle("org.acme.x", "1.0.0"), "application/java-archive"), 400,
                 "UNSIGNED: ");
         assertError(upload(owner, jar, "application/java-archive"), 403, "only buyers");
+        // past the repository's 64 MiB: refused before the body is read
+        assertError(upload(buyer, new byte[64 * 1024 * 1024 + 1], "application/java-archive"), 413, "larger than");
         // the JSON limit still holds elsewhere
         assertError(call("POST", "/v1/accounts", null, "{\"kind\":\"buyer\",\"name\":\"" + "x".repeat(20_000) + "\"}"),
                 413, "larger than");
