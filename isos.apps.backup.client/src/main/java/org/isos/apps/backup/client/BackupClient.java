@@ -157,24 +157,79 @@ public final class BackupClient implements AutoCloseable {
 
     /** Stores a file under its file name. */
     public StoredFile put(Path file, Progress progress) throws IOException {
-        Objects.requireNonNull(file, "file");
-        if (!Files.isRegularFile(file)) {
-            throw new BackupException("no file " + file);
+        return put(List.of(file), progress).get(0);
+    }
+
+    /**
+     * Stores files under their file names, then the manifest once (each manifest generation costs a few hundred
+     * small writes on the locator holders, so many files in one call are much cheaper than one call each). Progress
+     * counts the bytes of all of them. Nothing is added when any of them fails.
+     */
+    public List<StoredFile> put(List<Path> files, Progress progress) throws IOException {
+        Objects.requireNonNull(files, "files");
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no files to store");
         }
-        long size = Files.size(file);
-        try (InputStream in = Files.newInputStream(file)) {
-            return put(in, file.getFileName().toString(), size, progress);
+        long total = 0;
+        for (Path file : files) {
+            Objects.requireNonNull(file, "file");
+            if (!Files.isRegularFile(file)) {
+                throw new BackupException("no file " + file);
+            }
+            total += Files.size(file);
         }
+        Progress report = progress == null ? Progress.NONE : progress;
+        manifest(true);
+        List<FileEntry> entries = new ArrayList<>();
+        long base = 0;
+        try {
+            for (Path file : files) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    long offset = base;
+                    long all = total;
+                    FileEntry e = storeFile(in, file.getFileName().toString(),
+                            (done, size) -> report.advanced(offset + done, all));
+                    entries.add(e);
+                    base += e.size;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            entries.forEach(f -> f.segments.forEach(this::deleteQuietly));
+            throw e;
+        }
+        commit(entries);
+        report.advanced(base, base);
+        return entries.stream().map(BackupClient::stored).toList();
     }
 
     /** Stores what {@code in} yields (to its end) under {@code fileName}; {@code size} is -1 when unknown. */
     public StoredFile put(InputStream in, String fileName, long size, Progress progress) throws IOException {
         Objects.requireNonNull(in, "input");
+        Progress report = progress == null ? Progress.NONE : progress;
+        manifest(true);
+        FileEntry entry = storeFile(in, fileName, (done, ignored) -> report.advanced(done, size));
+        commit(List.of(entry));
+        report.advanced(entry.size, entry.size);
+        return stored(entry);
+    }
+
+    /** Adds stored files to the manifest and stores it; on failure, takes them out and deletes their fragments. */
+    private void commit(List<FileEntry> entries) throws IOException {
+        manifest.files.addAll(entries);
+        try {
+            storeManifest();
+        } catch (IOException | RuntimeException e) {
+            manifest.files.removeAll(entries);
+            entries.forEach(f -> f.segments.forEach(this::deleteQuietly));
+            throw e;
+        }
+    }
+
+    /** Segments, seals, codes and stores one file's fragments; the manifest is not touched. */
+    private FileEntry storeFile(InputStream in, String fileName, Progress report) throws IOException {
         if (fileName == null || fileName.isBlank()) {
             throw new IllegalArgumentException("a stored file needs a name");
         }
-        Progress report = progress == null ? Progress.NONE : progress;
-        Manifest m = manifest(true);
         int[] code = code(usableHolders().size());
         int k = code[0];
         int n = code[1];
@@ -184,7 +239,7 @@ public final class BackupClient implements AutoCloseable {
             byte[] b = new byte[8];
             random.nextBytes(b);
             id = HEX.formatHex(b);
-        } while (find(m, id) != null);
+        } while (find(manifest, id) != null);
         byte[] salt = new byte[Keys.SALT_BYTES];
         random.nextBytes(salt);
         byte[] key = keys.contentKey(salt);
@@ -210,29 +265,17 @@ public final class BackupClient implements AutoCloseable {
                         length);
                 segments.add(storeSegment("segment " + index + " of " + fileName, sealed, length, k, n, true));
                 done += length;
-                report.advanced(done, size);
+                report.advanced(done, -1);
                 if (last) {
                     break;
                 }
             }
         } catch (IOException | RuntimeException e) {
-            for (SegmentEntry s : segments) {
-                deleteQuietly(s);
-            }
-            throw e;
-        }
-        FileEntry entry = new FileEntry(id, fileName, done, digest.digest(), System.currentTimeMillis(), k, n,
-                segmentBytes, salt, segments);
-        m.files.add(entry);
-        try {
-            storeManifest();
-        } catch (IOException | RuntimeException e) {
-            m.files.remove(entry);
             segments.forEach(this::deleteQuietly);
             throw e;
         }
-        report.advanced(done, done);
-        return stored(entry);
+        return new FileEntry(id, fileName, done, digest.digest(), System.currentTimeMillis(), k, n, segmentBytes, salt,
+                segments);
     }
 
     /** The code for this many usable holders: the configured one, or the fallback, or a clear refusal. */

@@ -1,6 +1,9 @@
 package org.isos.apps.backup.client;
 
 import java.io.IOException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * One host that keeps fragments for this client: the backup app leased on it. The client calls it from several
@@ -38,4 +41,42 @@ public interface FragmentHolder {
 
     /** Removes the fragment (no error when the host does not have it). */
     void delete(String fragmentId) throws IOException;
+
+    /**
+     * Fetches several (small) fragments: id → bytes for those the host serves; the ones it does not have or refuses
+     * are left out. An implementation over a network sends them all before it waits (one round trip, not one each).
+     */
+    default Map<String, byte[]> getAll(Collection<String> fragmentIds) throws IOException {
+        Map<String, byte[]> found = new LinkedHashMap<>();
+        for (String id : fragmentIds) {
+            try {
+                found.put(id, get(id));
+            } catch (HolderRefusal absent) {
+                // left out
+            }
+        }
+        return found;
+    }
+
+    /** Stores several (small) fragments, id → bytes; a refusal of any is thrown once all were tried. */
+    default void putAll(Map<String, byte[]> fragments) throws IOException {
+        HolderRefusal first = null;
+        for (Map.Entry<String, byte[]> f : fragments.entrySet()) {
+            try {
+                put(f.getKey(), f.getValue());
+            } catch (HolderRefusal r) {
+                first = first == null ? r : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Removes several fragments. */
+    default void deleteAll(Collection<String> fragmentIds) throws IOException {
+        for (String id : fragmentIds) {
+            delete(id);
+        }
+    }
 }

@@ -6,8 +6,15 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 import org.isos.apps.backup.protocol.FragmentMessage;
 import org.isos.apps.backup.protocol.FragmentMessage.Op;
@@ -25,6 +32,11 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
     public static final String APP = "isos.apps.backup";
 
     private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
+    /**
+     * Requests in flight at once in a batch: enough to fill the pipe, few enough that the host (which delivers each
+     * message on a thread of its own) is not flooded.
+     */
+    private static final int WINDOW = 32;
 
     private final String hostId;
     private final String ownerId;
@@ -100,6 +112,88 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
     @Override
     public void delete(String fragmentId) throws IOException {
         call(FragmentMessage.delete(fragmentId), Op.DELETED);
+    }
+
+    @Override
+    public Map<String, byte[]> getAll(Collection<String> fragmentIds) throws IOException {
+        List<FragmentMessage> requests = new ArrayList<>();
+        for (String id : new java.util.LinkedHashSet<>(fragmentIds)) {
+            requests.add(FragmentMessage.get(id));
+        }
+        Map<String, byte[]> found = new LinkedHashMap<>();
+        for (Map.Entry<String, FragmentMessage> r : callAll(requests, Op.DATA).entrySet()) {
+            if (r.getValue().op() == Op.DATA) {
+                found.put(r.getKey(), r.getValue().payload());
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public void putAll(Map<String, byte[]> fragments) throws IOException {
+        List<FragmentMessage> requests = new ArrayList<>();
+        fragments.forEach((id, bytes) -> requests.add(FragmentMessage.put(id, bytes)));
+        refusalOf(callAll(requests, Op.PUT_OK));
+    }
+
+    @Override
+    public void deleteAll(Collection<String> fragmentIds) throws IOException {
+        List<FragmentMessage> requests = new ArrayList<>();
+        for (String id : new java.util.LinkedHashSet<>(fragmentIds)) {
+            requests.add(FragmentMessage.delete(id));
+        }
+        refusalOf(callAll(requests, Op.DELETED));
+    }
+
+    private static void refusalOf(Map<String, FragmentMessage> replies) throws HolderRefusal {
+        for (FragmentMessage reply : replies.values()) {
+            if (reply.op() == Op.FAILED) {
+                throw new HolderRefusal(reply.reason());
+            }
+        }
+    }
+
+    /**
+     * Sends the requests (distinct fragment ids) pipelined, at most {@link #WINDOW} unanswered at once, and collects
+     * the answer to each by id: the expected op or {@code FAILED}. Answers may come in any order (the host delivers
+     * messages concurrently). The timeout applies to each wait for the next answer.
+     */
+    private synchronized Map<String, FragmentMessage> callAll(List<FragmentMessage> requests, Op expected)
+            throws IOException {
+        Map<String, FragmentMessage> replies = new HashMap<>();
+        if (requests.isEmpty()) {
+            return replies;
+        }
+        ClientSession s = session();
+        try {
+            Set<String> waiting = new HashSet<>();
+            int next = 0;
+            while (next < requests.size() || !waiting.isEmpty()) {
+                while (next < requests.size() && waiting.size() < WINDOW) {
+                    FragmentMessage request = requests.get(next++);
+                    if (!waiting.add(request.fragmentId())) {
+                        throw new IllegalArgumentException("fragment " + request.fragmentId() + " twice in a batch");
+                    }
+                    s.send(request.encode());
+                }
+                FragmentMessage reply;
+                try {
+                    reply = FragmentMessage.decode(s.receive(timeout));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("host " + hostId + " sent an unreadable answer: " + e.getMessage(), e);
+                }
+                if (reply.op() == Op.FAILED && reply.fragmentId().isEmpty()) {
+                    throw new IOException("host " + hostId + " could not read a request: " + reply.reason());
+                }
+                if ((reply.op() == expected || reply.op() == Op.FAILED) && waiting.remove(reply.fragmentId())) {
+                    replies.put(reply.fragmentId(), reply);
+                }
+            }
+            return replies;
+        } catch (IOException e) {
+            drop();
+            throw new IOException("host " + hostId + ": " + e.getMessage(), e);
+        }
     }
 
     private synchronized FragmentMessage call(FragmentMessage request, Op expected) throws IOException {

@@ -378,6 +378,35 @@ class BackupClientTest {
     }
 
     @Test
+    void manyFilesInOnePutStoreTheManifestOnce() throws Exception {
+        List<Path> files = List.of(write("a", random(100, 1)), write("b", random(SEGMENT + 1, 2)),
+                write("c", random(5, 3)));
+        List<MemoryHolder> together = holders(8, "t");
+        List<long[]> progress = new ArrayList<>();
+        try (BackupClient client = BackupClient.open("many", SECRET, together, OPTIONS)) {
+            List<StoredFile> stored = client.put(files, (done, total) -> progress.add(new long[] { done, total }));
+            assertEquals(List.of("a", "b", "c"), stored.stream().map(StoredFile::name).toList());
+        }
+        long total = 100 + SEGMENT + 1 + 5;
+        assertEquals(total, progress.get(progress.size() - 1)[0]);
+        assertTrue(progress.stream().allMatch(p -> p[1] == total));
+        List<MemoryHolder> apart = holders(8, "s");
+        try (BackupClient client = BackupClient.open("many", SECRET, apart, OPTIONS)) {
+            for (Path f : files) {
+                client.put(f, null);
+            }
+        }
+        int one = together.stream().mapToInt(h -> h.puts.get()).sum();
+        int three = apart.stream().mapToInt(h -> h.puts.get()).sum();
+        assertTrue(3 * one < 2 * three, "one call " + one + " PUTs, three calls " + three);
+        try (BackupClient fresh = BackupClient.open("many", SECRET, together, OPTIONS)) {
+            assertEquals(3, fresh.list().size());
+            fresh.get(fresh.list().get(1).id(), dir.resolve("b.out"), null);
+            assertArrayEquals(random(SEGMENT + 1, 2), Files.readAllBytes(dir.resolve("b.out")));
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithAMessage() {
         List<MemoryHolder> holders = holders(4, "h");
         assertThrows(IllegalArgumentException.class, () -> BackupClient.open(" ", SECRET, holders, OPTIONS));

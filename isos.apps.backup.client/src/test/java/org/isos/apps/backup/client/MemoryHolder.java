@@ -20,6 +20,7 @@ final class MemoryHolder implements FragmentHolder {
     volatile boolean offline;
     /** Serve what is stored even when it no longer matches its id (a host that does not check). */
     volatile boolean unchecked;
+    final java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
 
     MemoryHolder(String hostId, String ownerId) {
         this.hostId = hostId;
@@ -45,6 +46,7 @@ final class MemoryHolder implements FragmentHolder {
     @Override
     public void put(String fragmentId, byte[] fragment) throws IOException {
         reachable();
+        puts.incrementAndGet();
         if (!sha256(fragment).equals(fragmentId)) {
             throw new HolderRefusal("fragment id " + fragmentId + " does not match the SHA-256 of its bytes");
         }

@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -30,6 +34,8 @@ import org.isos.apps.backup.client.HolderRefusal;
  */
 public final class Locator {
     public static final int ID_BITS = 256;
+    /** Generations are found up to 2^40 in one batch of probes (a manifest stored 1000 times a day for 3 million years). */
+    private static final int MAX_GENERATION_BITS = 40;
 
     private final byte[] key;
 
@@ -63,16 +69,20 @@ public final class Locator {
     public void publish(FragmentHolder holder, long generation, byte[] sealedHead) throws IOException {
         holder.put(idOf(sealedHead), sealedHead);
         byte[] headId = Keys.sha256(sealedHead);
+        Map<String, byte[]> bits = new LinkedHashMap<>();
         for (int i = 0; i < ID_BITS; i++) {
             if ((headId[i >>> 3] >>> (7 - (i & 7)) & 1) != 0) {
                 byte[] b = bit(generation, i);
-                holder.put(idOf(b), b);
+                bits.put(idOf(b), b);
             }
         }
+        holder.putAll(bits);
+        Map<String, byte[]> markers = new LinkedHashMap<>();
         for (long g : markersFor(generation)) {
             byte[] m = marker(g);
-            holder.put(idOf(m), m);
+            markers.put(idOf(m), m);
         }
+        holder.putAll(markers);
     }
 
     /**
@@ -81,30 +91,48 @@ public final class Locator {
      */
     public void retire(FragmentHolder holder, long generation, String headId, long current) throws IOException {
         byte[] id = HexFormat.of().parseHex(headId);
+        List<String> gone = new ArrayList<>();
         for (int i = 0; i < ID_BITS; i++) {
             if ((id[i >>> 3] >>> (7 - (i & 7)) & 1) != 0) {
-                holder.delete(idOf(bit(generation, i)));
+                gone.add(idOf(bit(generation, i)));
             }
         }
-        holder.delete(headId);
+        gone.add(headId);
         List<Long> keep = current >= 0 ? markersFor(current) : List.of();
         for (long g : markersFor(generation)) {
             if (!keep.contains(g)) {
-                holder.delete(idOf(marker(g)));
+                gone.add(idOf(marker(g)));
             }
         }
+        holder.deleteAll(gone);
     }
 
     /** The latest generation published on this holder, or -1 when it has none of this backup under this secret. */
     public long latest(FragmentHolder holder) throws IOException {
-        return search(g -> exists(holder, marker(g)));
+        // the exponential phase's probes (0, 1, 2, 4, ...) in one batch; the binary phase's one by one
+        Map<String, Long> powers = new LinkedHashMap<>();
+        powers.put(idOf(marker(0)), 0L);
+        for (int e = 0; e < MAX_GENERATION_BITS; e++) {
+            powers.put(idOf(marker(1L << e)), 1L << e);
+        }
+        Set<Long> present = new HashSet<>();
+        for (String id : holder.getAll(powers.keySet()).keySet()) {
+            present.add(powers.get(id));
+        }
+        return search(g -> g == 0 || Long.bitCount(g) == 1 && g < 1L << MAX_GENERATION_BITS ? present.contains(g)
+                : exists(holder, marker(g)));
     }
 
     /** The sealed head of {@code generation} on this holder, or null when its beacons or head are gone. */
     public byte[] head(FragmentHolder holder, long generation) throws IOException {
-        byte[] id = new byte[ID_BITS / 8];
+        Map<String, Integer> bits = new LinkedHashMap<>();
         for (int i = 0; i < ID_BITS; i++) {
-            if (exists(holder, bit(generation, i))) {
+            bits.put(idOf(bit(generation, i)), i);
+        }
+        byte[] id = new byte[ID_BITS / 8];
+        for (Map.Entry<String, byte[]> found : holder.getAll(bits.keySet()).entrySet()) {
+            if (idOf(found.getValue()).equals(found.getKey())) {
+                int i = bits.get(found.getKey());
                 id[i >>> 3] |= (byte) (1 << (7 - (i & 7)));
             }
         }

@@ -22,6 +22,13 @@ class LocatorTest {
     static final class MapHolder implements FragmentHolder {
         final Map<String, byte[]> store = new HashMap<>();
         int gets;
+        int batches;
+
+        @Override
+        public Map<String, byte[]> getAll(java.util.Collection<String> ids) throws IOException {
+            batches++;
+            return FragmentHolder.super.getAll(ids);
+        }
 
         @Override
         public String hostId() {
@@ -70,7 +77,9 @@ class LocatorTest {
             Locator locator = new Locator(new byte[32]);
             assertEquals(-1, locator.latest(h));
             locator.publish(h, g, ("head " + g).getBytes());
+            h.gets = 0;
             assertEquals(g, locator.latest(h));
+            assertTrue(h.gets <= 41 + 64 - Long.numberOfLeadingZeros(g), g + ": " + h.gets + " probes");
             assertArrayEquals(("head " + g).getBytes(), locator.head(h, g));
         }
     }
@@ -108,6 +117,7 @@ class LocatorTest {
         byte[] other = new byte[32];
         other[0] = 1;
         assertEquals(-1, new Locator(other).latest(h));
-        assertEquals(1, h.gets, "one probe for generation 0 settles it");
+        assertEquals(1, h.batches, "one batch of probes settles it");
+        assertEquals(41, h.gets, "generation 0 and the powers of two up to 2^39");
     }
 }
