@@ -79,6 +79,14 @@ final class DevWorld {
         try {
             start();
         } catch (Exception | Error e) {
+            synchronized (this) {
+                if (stopped) {
+                    // a signal stopped the start: the shutdown hook finishes and sets the exit status
+                    while (true) {
+                        wait();
+                    }
+                }
+            }
             stop("start failed, stopping");
             unhook(hook);
             throw e;
