@@ -157,11 +157,23 @@ public class JdbcLeases implements Leases, AutoCloseable {
         Instant now = now();
         Instant expiry = now.plusSeconds(request.seconds());
         try {
-            return store.serializable(c -> {
+            return store.transaction(c -> {
                 String app = bundleOf(c, buyer, request.bundle());
-                List<String[]> chosen = candidates(c, request, posted);
+                List<String[]> chosen = candidates(c, request, posted, List.of());
                 if (chosen.size() < request.hosts()) {
                     throw new Refusal(new LeaseRefused(Reason.NOT_ENOUGH_HOSTS, notEnough(c, request, chosen.size())));
+                }
+                // Concurrent grants may have chosen the same hosts: lock them (in id order, so two grants never
+                // wait on each other in a cycle) and ask again, now that the other grant has committed or waits
+                // for us. Fewer answers mean a host was taken meanwhile: the store runs the grant again.
+                List<String> ids = chosen.stream().map(h -> h[0]).sorted().toList();
+                try (PreparedStatement lock = c.prepareStatement("SELECT id FROM hosts WHERE id IN ("
+                        + "?, ".repeat(ids.size() - 1) + "?) ORDER BY id FOR UPDATE")) {
+                    bind(lock, new ArrayList<>(ids));
+                    lock.executeQuery().close();
+                }
+                if (candidates(c, request, posted, ids).size() < ids.size()) {
+                    throw new SQLException("a chosen host was leased by a concurrent grant; choosing again", "40001");
                 }
                 List<Lease> granted = new ArrayList<>();
                 for (String[] host : chosen) {
@@ -270,7 +282,8 @@ public class JdbcLeases implements Leases, AutoCloseable {
      * Spread over owners first (owners not yet running the bundle, then each owner's cheapest host before anyone's
      * second), then the cheapest price.
      */
-    private static List<String[]> candidates(Connection c, LeaseRequest request, long posted) throws SQLException {
+    private static List<String[]> candidates(Connection c, LeaseRequest request, long posted, List<String> onlyHosts)
+            throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT id, owner_id, minimum_price_per_hour_micros, transport_address FROM ("
                 + "SELECT h.id, h.owner_id, h.minimum_price_per_hour_micros, h.transport_address, "
                 + "ROW_NUMBER() OVER (PARTITION BY h.owner_id ORDER BY h.minimum_price_per_hour_micros, h.id) AS owner_rank, "
@@ -292,6 +305,10 @@ public class JdbcLeases implements Leases, AutoCloseable {
             sql.append("AND h.id NOT IN (").append("?, ".repeat(request.excludeHosts().size() - 1)).append("?) ");
             parameters.addAll(request.excludeHosts());
         }
+        if (!onlyHosts.isEmpty()) {
+            sql.append("AND h.id IN (").append("?, ".repeat(onlyHosts.size() - 1)).append("?) ");
+            parameters.addAll(onlyHosts);
+        }
         // never two running leases of one bundle on one host; room left after the host's running leases
         sql.append("AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.host_id = h.id AND l.state IN " + RUNNING
                 + " AND l.bundle_sha256 = ?) ");
@@ -305,7 +322,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
         parameters.addAll(List.of(request.cpuShare(), request.storageBytes(), request.bandwidthBytesPerSecond()));
         sql.append(") candidates ORDER BY owner_runs_it, owner_rank, GREATEST(minimum_price_per_hour_micros, ?), id LIMIT ?");
         parameters.add(posted);
-        parameters.add(request.hosts());
+        parameters.add(onlyHosts.isEmpty() ? request.hosts() : onlyHosts.size());
         List<String[]> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(sql.toString())) {
             bind(s, parameters);

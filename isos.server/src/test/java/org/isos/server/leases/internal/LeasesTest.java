@@ -228,6 +228,47 @@ class LeasesTest {
     }
 
     @Test
+    void concurrentGrantsNeverOverbookAHost() throws Exception {
+        Host host = host(owner("Mary"), 1.0, 0, "compute");
+        int grants = 6;
+        List<String> bundles = new java.util.ArrayList<>();
+        for (int i = 0; i < grants; i++) {
+            bundles.add(upload(buyer, "org.acme.app" + i));
+        }
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(grants);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Object>> outcomes = new java.util.ArrayList<>();
+        try {
+            for (String b : bundles) {
+                outcomes.add(threads.submit(() -> {
+                    go.await();
+                    try {
+                        return only(leases.grant(buyer, request(b, 1, 1.0)));
+                    } catch (LeaseRefused e) {
+                        return e;
+                    }
+                }));
+            }
+            go.countDown();
+            int granted = 0;
+            for (java.util.concurrent.Future<Object> outcome : outcomes) {
+                Object result = outcome.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                if (result instanceof Lease lease) {
+                    assertEquals(host.id(), lease.hostId());
+                    granted++;
+                } else {
+                    assertEquals(LeaseRefused.Reason.NOT_ENOUGH_HOSTS, ((LeaseRefused) result).reason(), result.toString());
+                }
+            }
+            assertEquals(1, granted, "the host has room for one whole core");
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(1, leases.leasesOf(buyer, "PENDING").size());
+        assertEquals(2 * POSTED, bank.balance(buyer.id()).heldMicros(), "one escrow held");
+    }
+
+    @Test
     void requestsAreValidatedAndOnlyBuyersLeaseTheirOwnBundles() throws Exception {
         Account mary = owner("Mary");
         host(mary, 1.0, 0, "compute");
