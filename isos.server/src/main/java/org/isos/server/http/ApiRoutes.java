@@ -318,9 +318,22 @@ final class ApiRoutes {
                 item.putNull("suspended");
                 item.putNull("suspendedReason");
                 item.putNull("apps");
+                item.putNull("transport");
+                item.putNull("policy");
             } else {
                 item.put("suspended", reported.suspended()).put("suspendedReason", reported.reason())
-                        .put("apps", reported.apps());
+                        .put("apps", reported.apps()).put("transport", reported.transport());
+                HostPolicy policy = reported.policy();
+                if (policy == null) {
+                    item.putNull("policy");
+                } else {
+                    ObjectNode p = item.putObject("policy").put("maxCpuShare", policy.maxCpuShare())
+                            .put("storageQuotaBytes", policy.storageQuotaBytes())
+                            .put("bandwidthCapBytesPerSecond", policy.bandwidthCapBytesPerSecond())
+                            .put("minimumPricePerHourMicros", policy.minimumPricePerHourMicros());
+                    ArrayNode categories = p.putArray("acceptedCategories");
+                    new java.util.TreeSet<>(policy.acceptedCategories()).forEach(categories::add);
+                }
             }
         }
         ObjectNode answer = Json.object();

@@ -185,6 +185,11 @@ class LeasesApiTest {
         JsonNode beat = json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + "}}"), 200);
         assertEquals(0, beat.get("leases").size());
         assertEquals(0, beat.get("ended").size());
+        JsonNode listedHost = json(call("GET", "/v1/hosts", owner, null), 200).get("hosts").get(0);
+        assertEquals("127.0.0.1:40123", listedHost.get("transport").asText());
+        assertEquals(JSON.readTree("{\"maxCpuShare\": 1.0, \"storageQuotaBytes\": 1000000000, "
+                + "\"bandwidthCapBytesPerSecond\": 1000000, \"minimumPricePerHourMicros\": 0, "
+                + "\"acceptedCategories\": [\"compute\", \"streaming\"]}"), listedHost.get("policy"));
         for (String[] bad : new String[][] {
                 { "\"transport\": \"no port\"", "status.transport" },
                 { "\"transport\": \"h:70000\"", "status.transport" },

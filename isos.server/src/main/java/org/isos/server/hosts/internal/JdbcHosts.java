@@ -346,7 +346,9 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         return store.transaction(c -> {
             List<HostStatus> out = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement("SELECT id, owner_id, status, certificate_serial, description, "
-                    + "last_heartbeat, created, suspended, suspended_reason, apps FROM hosts WHERE owner_id = ? "
+                    + "last_heartbeat, created, suspended, suspended_reason, apps, transport_address, max_cpu_share, "
+                    + "storage_quota_bytes, bandwidth_cap_bytes_per_second, accepts_compute, accepts_storage, "
+                    + "accepts_streaming, minimum_price_per_hour_micros FROM hosts WHERE owner_id = ? "
                     + "ORDER BY created, id")) {
                 s.setString(1, owner.id());
                 try (ResultSet r = s.executeQuery()) {
@@ -359,7 +361,7 @@ public class JdbcHosts implements Hosts, AutoCloseable {
                         }
                         boolean suspended = r.getBoolean(8);
                         ReportedStatus reported = r.wasNull() ? null
-                                : new ReportedStatus(suspended, r.getString(9), r.getInt(10));
+                                : new ReportedStatus(suspended, r.getString(9), r.getInt(10), r.getString(11), policy(r));
                         out.add(new HostStatus(r.getString(1), r.getString(2), status, r.getString(4),
                                 r.getString(5), lastHeartbeat, r.getObject(7, OffsetDateTime.class).toInstant(), reported));
                     }
@@ -367,6 +369,22 @@ public class JdbcHosts implements Hosts, AutoCloseable {
             }
             return out;
         });
+    }
+
+    /** The policy in the row's columns (columns 12 to 19 of {@link #hostsOf}'s query), or null when none was reported. */
+    private static HostPolicy policy(ResultSet r) throws SQLException {
+        double maxCpuShare = r.getDouble(12);
+        if (r.wasNull()) {
+            return null;
+        }
+        java.util.Set<String> categories = new java.util.TreeSet<>();
+        String[] names = { "compute", "storage", "streaming" };
+        for (int i = 0; i < names.length; i++) {
+            if (r.getBoolean(15 + i)) {
+                categories.add(names[i]);
+            }
+        }
+        return new HostPolicy(maxCpuShare, r.getLong(13), r.getLong(14), categories, r.getLong(18));
     }
 
     /** The certificate's single CN, or null when it has none or several. */

@@ -109,6 +109,20 @@ class HostsTest {
         hosts.heartbeat(hostId, host, null);
         assertEquals(new ReportedStatus(false, null, 0), only(hosts.hostsOf(owner)).reported());
 
+        // since 1.3: transport and policy, kept in columns for matching and listed
+        org.isos.server.hosts.HostPolicy policy = new org.isos.server.hosts.HostPolicy(0.5, 1_000, 2_000,
+                java.util.Set.of("storage"), 7);
+        hosts.heartbeat(hostId, host, null, new ReportedStatus(false, null, 1, "[::1]:4000", policy));
+        assertEquals(new ReportedStatus(false, null, 1, "[::1]:4000", policy), only(hosts.hostsOf(owner)).reported());
+        assertThrows(IllegalArgumentException.class, () -> new ReportedStatus(false, null, 0, "no-port", null));
+        assertThrows(IllegalArgumentException.class, () -> new ReportedStatus(false, null, 0, "h:0", null));
+        assertThrows(IllegalArgumentException.class, () -> new org.isos.server.hosts.HostPolicy(0, 1, 1,
+                java.util.Set.of(), 0));
+        assertThrows(IllegalArgumentException.class, () -> new org.isos.server.hosts.HostPolicy(1, 1, 1,
+                java.util.Set.of("gaming"), 0));
+        hosts.heartbeat(hostId, host, null, new ReportedStatus(false, null, 0));
+        assertEquals(new ReportedStatus(false, null, 0), only(hosts.hostsOf(owner)).reported(), "no policy: cleared");
+
         HostRefused tooLong = assertThrows(HostRefused.class,
                 () -> hosts.heartbeat(hostId, host, null, new ReportedStatus(true, "x".repeat(1001), 0)));
         assertEquals(HostRefused.Reason.BAD_REQUEST, tooLong.reason());
