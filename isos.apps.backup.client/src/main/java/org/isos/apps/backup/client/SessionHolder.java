@@ -45,6 +45,7 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
     private final String buyer;
     private final String leaseId;
     private final Duration timeout;
+    private final long storageBytes;
     private ClientSession session;
 
     /**
@@ -58,6 +59,38 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
      */
     public SessionHolder(String hostId, String ownerId, InetSocketAddress transport, List<X509Certificate> trusted,
             String buyer, String leaseId, Duration timeout) {
+        this(hostId, ownerId, transport, trusted, buyer, leaseId, timeout, Long.MAX_VALUE / 4);
+    }
+
+    /**
+     * A holder for one of the buyer's leases as the server lists it ({@code GET /v1/leases}: {@code id},
+     * {@code hostId}, {@code ownerId}, {@code transportAddress} as {@code host:port}, {@code storageBytes}).
+     *
+     * @throws IllegalArgumentException when the transport address is not {@code host:port}
+     */
+    public static SessionHolder forLease(String leaseId, String hostId, String ownerId, String transportAddress,
+            long storageBytes, List<X509Certificate> trusted, String buyer, Duration timeout) {
+        int colon = transportAddress == null ? -1 : transportAddress.lastIndexOf(':');
+        int port;
+        try {
+            port = colon > 0 ? Integer.parseInt(transportAddress.substring(colon + 1)) : -1;
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("lease " + leaseId + ": transport address '" + transportAddress
+                    + "' is not host:port (the host has not reported one yet?)");
+        }
+        String host = transportAddress.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new SessionHolder(hostId, ownerId, InetSocketAddress.createUnresolved(host, port), trusted, buyer,
+                leaseId, timeout, storageBytes);
+    }
+
+    private SessionHolder(String hostId, String ownerId, InetSocketAddress transport, List<X509Certificate> trusted,
+            String buyer, String leaseId, Duration timeout, long storageBytes) {
         this.hostId = requireText(hostId, "host id");
         this.ownerId = requireText(ownerId, "owner id");
         this.transport = Objects.requireNonNull(transport, "transport address");
@@ -71,6 +104,10 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
+        if (storageBytes < 0) {
+            throw new IllegalArgumentException("negative storage for host " + hostId);
+        }
+        this.storageBytes = storageBytes;
     }
 
     private static String requireText(String value, String what) {
@@ -92,6 +129,12 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
 
     public String leaseId() {
         return leaseId;
+    }
+
+    /** The lease's storage quota (what placement may count on; the client does not track what it used of it). */
+    @Override
+    public long freeBytes() {
+        return storageBytes;
     }
 
     @Override
@@ -240,10 +283,16 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
             try {
                 // ClientSession connects without a timeout: a host that drops packets would hold the caller for the
                 // system's TCP connect timeout (minutes). A plain connect with our timeout answers first.
-                try (Socket probe = new Socket()) {
-                    probe.connect(transport, (int) Math.min(timeout.toMillis(), CONNECT_TIMEOUT_MILLIS));
+                InetSocketAddress target = transport.isUnresolved()
+                        ? new InetSocketAddress(transport.getHostString(), transport.getPort())
+                        : transport;
+                if (target.isUnresolved()) {
+                    throw new IOException("cannot resolve " + transport.getHostString());
                 }
-                session = ClientSession.open(transport, trusted, buyer, APP, leaseId);
+                try (Socket probe = new Socket()) {
+                    probe.connect(target, (int) Math.min(timeout.toMillis(), CONNECT_TIMEOUT_MILLIS));
+                }
+                session = ClientSession.open(target, trusted, buyer, APP, leaseId);
             } catch (IOException e) {
                 throw new IOException("host " + hostId + " at " + transport + " unreachable: " + e.getMessage(), e);
             }

@@ -31,15 +31,32 @@ class SessionHolderTest {
     }
 
     @Test
+    void aLeaseAsTheServerListsItBecomesAHolder() throws Exception {
+        List<X509Certificate> ca = List.of(selfSigned());
+        try (SessionHolder h = SessionHolder.forLease("L1", "host-7", "owner-2", "127.0.0.1:40123", 5L << 20, ca,
+                "buyer", Duration.ofSeconds(5))) {
+            assertEquals("host-7", h.hostId());
+            assertEquals("owner-2", h.ownerId());
+            assertEquals("L1", h.leaseId());
+            assertEquals(5L << 20, h.freeBytes());
+        }
+        for (String bad : new String[] { null, "", "host", "host:", "host:0", "host:70000", ":80", "host:x" }) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SessionHolder.forLease("L1", "h", "o", bad, 1, ca, "b", Duration.ofSeconds(1)));
+            assertTrue(e.getMessage().startsWith("lease L1: transport address '" + bad + "' is not host:port"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void anUnreachableHostIsAnIoErrorNotARefusal() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         X509Certificate any = selfSigned();
-        try (SessionHolder h = new SessionHolder("h1", "o1",
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), port), List.of(any), "buyer", "lease",
-                Duration.ofSeconds(5))) {
+        try (SessionHolder h = SessionHolder.forLease("lease", "h1", "o1", "localhost:" + port, 1 << 20,
+                List.of(any), "buyer", Duration.ofSeconds(5))) {
             IOException e = assertThrows(IOException.class, () -> h.get("0".repeat(64)));
             assertFalse(e instanceof HolderRefusal);
             assertTrue(e.getMessage().startsWith("host h1 at ") && e.getMessage().contains("unreachable"),
