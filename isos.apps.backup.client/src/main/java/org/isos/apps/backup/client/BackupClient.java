@@ -803,7 +803,7 @@ public final class BackupClient implements AutoCloseable {
         List<String> problems = new ArrayList<>();
         Loaded remote;
         try {
-            remote = loadRemote(problems);
+            remote = loadRemote(problems, cached == null ? -1 : cached.manifest.generation);
         } catch (UncheckedIOException unreachable) {
             if (cached == null) {
                 throw unreachable.getCause();
@@ -837,8 +837,11 @@ public final class BackupClient implements AutoCloseable {
     private record Cached(Manifest manifest, Head head, String headId, List<String> locatorHolders) {
     }
 
-    /** The latest manifest on the holders, or null when none has one; what went wrong is added to problems. */
-    private Loaded loadRemote(List<String> problems) {
+    /**
+     * The latest manifest on the holders, or null when none has one newer than generation {@code known} (the cached
+     * one's, or -1); what went wrong is added to problems.
+     */
+    private Loaded loadRemote(List<String> problems, long known) {
         Map<String, Future<Long>> probes = new LinkedHashMap<>();
         for (FragmentHolder h : holders.values()) {
             probes.put(h.hostId(), transfers.submit(() -> locator.latest(h)));
@@ -854,6 +857,13 @@ public final class BackupClient implements AutoCloseable {
             } catch (IOException e) {
                 unreachable.add(p.getKey() + ": " + e.getMessage());
             }
+        }
+        if (latest.isEmpty() && !unreachable.isEmpty() && unreachable.size() == holders.size()) {
+            throw new UncheckedIOException(new BackupException("none of the " + holders.size()
+                    + " holders could be reached: " + String.join("; ", unreachable)));
+        }
+        if (latest.values().stream().allMatch(g -> g <= known)) {
+            return null; // nothing newer than the cached copy: no need to read the head and the manifest
         }
         List<String> order = new ArrayList<>(latest.keySet());
         order.sort(Comparator.comparingLong((String h) -> latest.get(h)).reversed());
@@ -877,10 +887,6 @@ public final class BackupClient implements AutoCloseable {
             } catch (IOException | IllegalArgumentException e) {
                 problems.add(hostId + ", generation " + g + ": " + e.getMessage());
             }
-        }
-        if (latest.isEmpty() && !unreachable.isEmpty() && unreachable.size() == holders.size()) {
-            throw new UncheckedIOException(new BackupException("none of the " + holders.size()
-                    + " holders could be reached: " + String.join("; ", unreachable)));
         }
         return null;
     }

@@ -361,6 +361,15 @@ class BackupClientTest {
         try (BackupClient client = BackupClient.open("away", SECRET, holders, options)) {
             assertEquals(List.of("f"), client.list().stream().map(StoredFile::name).toList());
         }
+        // with the holders back and nothing newer there, the cached copy is used after one batch of probes each
+        holders.forEach(h -> {
+            h.offline = false;
+            h.gets.set(0);
+        });
+        try (BackupClient client = BackupClient.open("away", SECRET, holders, options)) {
+            assertEquals(List.of("f"), client.list().stream().map(StoredFile::name).toList());
+        }
+        assertEquals(4 * 41, holders.stream().mapToInt(h -> h.gets.get()).sum());
     }
 
     @Test

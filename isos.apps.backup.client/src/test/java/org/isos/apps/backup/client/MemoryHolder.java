@@ -21,6 +21,7 @@ final class MemoryHolder implements FragmentHolder {
     /** Serve what is stored even when it no longer matches its id (a host that does not check). */
     volatile boolean unchecked;
     final java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger gets = new java.util.concurrent.atomic.AtomicInteger();
 
     MemoryHolder(String hostId, String ownerId) {
         this.hostId = hostId;
@@ -56,6 +57,7 @@ final class MemoryHolder implements FragmentHolder {
     @Override
     public byte[] get(String fragmentId) throws IOException {
         reachable();
+        gets.incrementAndGet();
         byte[] b = store.get(fragmentId);
         if (b == null) {
             throw new HolderRefusal("no fragment " + fragmentId + " on this host");
