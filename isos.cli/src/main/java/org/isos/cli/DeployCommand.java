@@ -144,7 +144,7 @@ final class DeployCommand extends Verb {
             result.putArray("leases").addAll(new ArrayList<>(leases.values()));
             printJson(result);
         } else {
-            Leases.print(leases.values(), out());
+            Leases.print(new ArrayList<>(leases.values()), out());
         }
         List<String> notRunning = new ArrayList<>();
         for (JsonNode l : leases.values()) {

@@ -30,7 +30,7 @@ final class Leases {
         }
     }
 
-    static void print(JsonNode lease, PrintWriter out) {
+    static void printOne(JsonNode lease, PrintWriter out) {
         print(List.of(lease), out);
     }
 }

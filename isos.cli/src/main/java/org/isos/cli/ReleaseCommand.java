@@ -28,7 +28,7 @@ final class ReleaseCommand extends Verb {
         if (json) {
             printJson(released);
         } else {
-            Leases.print(released, out());
+            Leases.printOne(released, out());
         }
         return 0;
     }

@@ -32,7 +32,7 @@ final class RenewCommand extends Verb {
         if (json) {
             printJson(renewed);
         } else {
-            Leases.print(renewed, out());
+            Leases.printOne(renewed, out());
         }
         return 0;
     }
