@@ -140,6 +140,17 @@ class DevTest {
         JsonNode still = ServerConnection.JSON.readTree(active.out()).get("leases");
         assertEquals(1, still.size(), active::toString);
         assertNotEquals(id, still.get(0).get("id").asText());
+
+        String other = still.get(0).get("id").asText();
+        java.time.Instant before = java.time.Instant.parse(still.get(0).get("expiry").asText());
+        CliRun renew = CliRun.run(env, "renew", other, "--lease", "10m", "--json");
+        assertEquals(0, renew.exit(), renew::toString);
+        JsonNode renewed = ServerConnection.JSON.readTree(renew.out());
+        assertEquals(other, renewed.get("id").asText());
+        assertTrue(java.time.Instant.parse(renewed.get("expiry").asText()).isAfter(before), renew::toString);
+        CliRun renewReleased = CliRun.run(env, "renew", id, "--lease", "10m");
+        assertEquals(1, renewReleased.exit(), renewReleased::toString);
+        assertTrue(renewReleased.err().startsWith("isos renew: "), renewReleased::toString);
     }
 
     // ------------------------------------------------------------------ helpers
