@@ -692,10 +692,27 @@ public final class BackupClient implements AutoCloseable {
                 blocked.add("segment " + segmentId + ": " + e.getMessage());
             }
         }
-        if (regenerated > 0 || head == null) {
+        if (regenerated > 0 || head == null || manifestDegraded()) {
             storeManifest();
         }
         return new RepairReport(regenerated, blocked, lost);
+    }
+
+    /** Whether a holder of the stored manifest (or of its head) failed or is no longer given. */
+    private boolean manifestDegraded() {
+        for (String locatorHolder : locatorHolders) {
+            if (!holders.containsKey(locatorHolder) || failing.contains(locatorHolder)) {
+                return true;
+            }
+        }
+        for (SegmentEntry s : head.segments()) {
+            for (FragmentEntry e : s.fragments) {
+                if (!holders.containsKey(e.holder) || failing.contains(e.holder)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static int indexOf(List<SegmentState> states, String segmentId) {
@@ -856,6 +873,7 @@ public final class BackupClient implements AutoCloseable {
                 }
             } catch (IOException e) {
                 unreachable.add(p.getKey() + ": " + e.getMessage());
+                failing.add(p.getKey());
             }
         }
         if (latest.isEmpty() && !unreachable.isEmpty() && unreachable.size() == holders.size()) {

@@ -234,6 +234,35 @@ class BackupClientTest {
     }
 
     @Test
+    void repairStoresTheManifestAgainWhenOnlyItsHoldersWereLost() throws Exception {
+        List<MemoryHolder> holders = holders(10, "h");
+        String id;
+        try (BackupClient client = BackupClient.open("meta", SECRET, holders, OPTIONS)) {
+            id = client.put(write("one", random(1000, 1)), null).id();
+        }
+        MemoryHolder bystander;
+        try (BackupClient client = BackupClient.open("meta", SECRET, holders, OPTIONS)) {
+            Set<String> fileHolders = new HashSet<>(client.verify(id).segments().get(0).holders());
+            bystander = holders.stream().filter(h -> !fileHolders.contains(h.hostId())).findFirst().orElseThrow();
+            assertFalse(bystander.store.isEmpty(), "the manifest is spread over all ten holders");
+        }
+        bystander.offline = true;
+        int before = holders.stream().mapToInt(h -> h.puts.get()).sum();
+        try (BackupClient client = BackupClient.open("meta", SECRET, holders, OPTIONS)) {
+            RepairReport report = client.repair(List.of());
+            assertEquals(0, report.regenerated(), report.toString());
+            assertTrue(report.complete());
+        }
+        assertTrue(holders.stream().mapToInt(h -> h.puts.get()).sum() > before, "the manifest was not stored again");
+        bystander.offline = false;
+        bystander.store.clear(); // it comes back empty: the new generation does not need it
+        try (BackupClient client = BackupClient.open("meta", SECRET, holders, OPTIONS)) {
+            client.get(id, dir.resolve("one.out"), null);
+            assertArrayEquals(random(1000, 1), Files.readAllBytes(dir.resolve("one.out")));
+        }
+    }
+
+    @Test
     void theManifestIsFoundFromTheSecretAndNameAlone() throws Exception {
         List<MemoryHolder> holders = holders(8, "h");
         byte[] a = random(10_000, 1);
