@@ -251,7 +251,7 @@ class LeasesApiTest {
         assertError(call("GET", "/v1/leases/" + leaseId, other, null), 404, "no lease");
 
         // usage, signed by the host's key: paid once however often it comes
-        Instant from = Instant.now().minusSeconds(60);
+        Instant from = Instant.parse(lease.get("created").asText());
         UsageReport record = LeaseFixtures.signed(new UsageReport(leaseId, hostId, 1, from, from.plusSeconds(60),
                 10_000_000_000L, 0, 1000, 2000, false, null), hostKeys.getPrivate());
         String usage = "{\"records\": [" + usageJson(record) + "]}";

@@ -73,6 +73,8 @@ public class JdbcLeases implements Leases, AutoCloseable {
     static final Duration ENDED_LISTED_FOR = Duration.ofHours(1);
     /** Usage above what a lease granted, by this factor, is capped. */
     static final double USAGE_SLACK = 1.10;
+    /** Usage is billable this long after a lease ended or expired (the host's last record comes after the end). */
+    static final Duration USAGE_GRACE = Duration.ofMinutes(1);
     static final int MAX_HOSTS_PER_REQUEST = 100;
     static final int MAX_EXCLUDED_HOSTS = 1000;
     static final int MAX_REASON_CHARS = 1000;
@@ -705,8 +707,18 @@ public class JdbcLeases implements Leases, AutoCloseable {
                     }
                 }
             }
-            // what the lease granted over the period, with slack; more is capped (and the record noted)
-            double seconds = Duration.between(record.from(), record.to()).toNanos() / 1e9;
+            // What the lease granted over the billable part of the period, with slack; more is capped (and the
+            // record noted). Billable: within the lease's life (until its end or expiry or now, plus a grace for the
+            // last record) and after the periods already paid, so overlapping or invented periods earn nothing more.
+            // Hosts send a lease's records in sequence order, so "after" is after the latest paid period's end.
+            Instant paidUntil = paidUntil(c, lease.id());
+            Instant windowStart = paidUntil != null && paidUntil.isAfter(lease.created()) ? paidUntil : lease.created();
+            Instant life = lease.ended() != null ? lease.ended() : lease.expiry();
+            // and nothing in the future: a host cannot bill ahead
+            Instant windowEnd = (life.isBefore(now) ? life : now).plus(USAGE_GRACE);
+            Instant billedFrom = record.from().isAfter(windowStart) ? record.from() : windowStart;
+            Instant billedTo = record.to().isBefore(windowEnd) ? record.to() : windowEnd;
+            double seconds = billedTo.isAfter(billedFrom) ? Duration.between(billedFrom, billedTo).toNanos() / 1e9 : 0;
             long cpuCap = capOf(lease.cpuShare() * seconds * 1e9);
             double storageCap = lease.storageBytes() * seconds * USAGE_SLACK;
             long transferCap = capOf(lease.bandwidthBytesPerSecond() * seconds);
@@ -756,6 +768,22 @@ public class JdbcLeases implements Leases, AutoCloseable {
             }
             return null;
         });
+    }
+
+    /**
+     * The end of the latest period paid under the lease, or null before its first record. A record's period counts
+     * only up to when it was settled (plus the grace): a period reported ahead of time was not billed beyond that,
+     * so it must not make the periods that follow unbillable.
+     */
+    private static Instant paidUntil(Connection c, String leaseId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT MAX(LEAST(period_to, settled + INTERVAL '"
+                + USAGE_GRACE.toSeconds() + "' SECOND)) FROM usage_records WHERE lease_id = ?")) {
+            s.setString(1, leaseId);
+            try (ResultSet r = s.executeQuery()) {
+                OffsetDateTime last = r.next() ? r.getObject(1, OffsetDateTime.class) : null;
+                return last == null ? null : last.toInstant();
+            }
+        }
     }
 
     private static long capOf(double granted) {

@@ -398,8 +398,9 @@ class LeasesTest {
         List<Lease> two = leases.grant(buyer, new LeaseRequest(bundle, 2, 3600, 0.5, 0, 0, 100_000, null, null, null));
         Lease lease = two.stream().filter(l -> l.hostId().equals(host.id())).findFirst().orElseThrow();
         Lease notHis = two.stream().filter(l -> l.hostId().equals(otherHost.id())).findFirst().orElseThrow();
-        Instant from = Instant.parse("2026-01-01T00:00:00Z");
+        Instant from = lease.created();
         Instant to = from.plusSeconds(600);
+        clock.advance(Duration.ofSeconds(1200)); // the periods below have passed
         // 60 s of CPU in 10 minutes, within the half core granted
         UsageReport record = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 1, from, to, 60_000_000_000L,
                 0, 1_000_000, 2_000_000, false, null), host.keys().getPrivate());
@@ -437,12 +438,32 @@ class LeasesTest {
         assertEquals(1, count("SELECT COUNT(*) FROM usage_records"));
 
         // more than granted: capped at the half core x 10 minutes + 10 %
-        UsageReport greedy = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 2, from, to,
-                3_600_000_000_000L, 0, 0, 0, true, null), host.keys().getPrivate());
+        UsageReport greedy = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 2, to, to.plusSeconds(600),
+                3_600_000_000_000L, 0, 0, 0, false, null), host.keys().getPrivate());
         assertEquals(1, leases.usage(host.id(), host.certificate(), List.of(greedy)).accepted().size());
         long capped = (long) Math.ceil(0.5 * 600 * 1e9 * 1.1);
         assertEquals(PRICES.usageMicros(capped, 0, 0), amountOf(lease.id(), 2));
         assertEquals(1, count("SELECT COUNT(*) FROM usage_records WHERE capped = TRUE"));
+        // a period paid already earns nothing more; nor does one outside the lease's life
+        UsageReport overlapping = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 3, from, to.plusSeconds(600),
+                60_000_000_000L, 0, 0, 0, false, null), host.keys().getPrivate());
+        UsageReport afterItsEnd = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 4,
+                lease.expiry().plusSeconds(3600), lease.expiry().plusSeconds(4200), 60_000_000_000L, 0, 0, 0, true,
+                null), host.keys().getPrivate());
+        assertEquals(2, leases.usage(host.id(), host.certificate(), List.of(overlapping, afterItsEnd)).accepted().size());
+        UsageReport ahead = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 5, clock.instant().plusSeconds(600),
+                clock.instant().plusSeconds(1200), 60_000_000_000L, 0, 0, 0, true, null), host.keys().getPrivate());
+        assertEquals(1, leases.usage(host.id(), host.certificate(), List.of(ahead)).accepted().size());
+        assertEquals(0, amountOf(lease.id(), 3));
+        assertEquals(0, amountOf(lease.id(), 4));
+        assertEquals(0, amountOf(lease.id(), 5), "a period in the future earns nothing yet");
+        // and does not make the next period unbillable
+        clock.advance(Duration.ofSeconds(600));
+        UsageReport next = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 6, to.plusSeconds(600),
+                to.plusSeconds(1200), 60_000_000_000L, 0, 0, 0, false, null), host.keys().getPrivate());
+        assertEquals(1, leases.usage(host.id(), host.certificate(), List.of(next)).accepted().size());
+        assertEquals(PRICES.usageMicros(60_000_000_000L, 0, 0), amountOf(lease.id(), 6));
+        assertEquals(4, count("SELECT COUNT(*) FROM usage_records WHERE capped = TRUE"));
 
         // the host's certificate is checked as for heartbeats
         assertThrows(org.isos.server.hosts.HostRefused.class,
@@ -460,10 +481,12 @@ class LeasesTest {
         List<Lease> two = leases.grant(poor, new LeaseRequest(poorBundle, 2, 60, 0.5, 0, 0, 0, null, null, null));
         Lease lease = two.stream().filter(l -> l.hostId().equals(host.id())).findFirst().orElseThrow();
         assertEquals(0, bank.balance(poor.id()).availableMicros());
-        Instant from = Instant.parse("2026-01-01T00:00:00Z");
-        // half an hour of CPU in an hour (within the half core): 500 000 micro-credits, far beyond the escrow
-        UsageReport costly = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 1, from, from.plusSeconds(3600),
-                1_800_000_000_000L, 0, 0, 0, false, null), host.keys().getPrivate());
+        Instant from = lease.created();
+        clock.advance(Duration.ofSeconds(120));
+        // 66 s of CPU in the lease's two minutes (its minute and the grace, at the half core + 10 %):
+        // 18 334 micro-credits, beyond the escrow of both leases
+        UsageReport costly = LeaseFixtures.signed(new UsageReport(lease.id(), host.id(), 1, from, from.plusSeconds(120),
+                66_000_000_000L, 0, 0, 0, false, null), host.keys().getPrivate());
         assertEquals(1, leases.usage(host.id(), host.certificate(), List.of(costly)).accepted().size());
         for (Lease l : two) {
             Lease now = leases.lease(poor, l.id());
