@@ -160,6 +160,13 @@ class ServerVerbsTest {
         assertEquals(1, foreign.exit(), foreign::toString);
         assertTrue(foreign.err().startsWith("isos deploy: upload refused: "), foreign::toString);
 
+        assertTrue(foreign.err().startsWith("isos deploy: upload refused: UNTRUSTED_SIGNER: "), foreign::toString);
+        Path unsigned = temp.resolve("echo-unsigned.jar");
+        BundleSigner.writeUnsigned(ECHO, unsigned);
+        CliRun notSigned = CliRun.run(env, "deploy", unsigned.toString(), "--hosts", "1", "--lease", "1m");
+        assertEquals(1, notSigned.exit(), notSigned::toString);
+        assertTrue(notSigned.err().startsWith("isos deploy: upload refused: UNSIGNED: "), notSigned::toString);
+
         // an admissible bundle, but no host at all: the upload works, the lease is refused (409 says why)
         CliRun noHosts = CliRun.run(env, "deploy", signed.toString(), "--hosts", "1", "--lease", "1m");
         assertEquals(1, noHosts.exit(), noHosts::toString);
