@@ -329,7 +329,7 @@ final class DevWorld {
             }
             Thread.sleep(250);
         }
-        throw new CliFailure("no " + what + " within " + waitSeconds + " s"
+        throw new CliFailure("waited " + waitSeconds + " s for " + what + " in vain"
                 + (lastProblem == null ? "" : " (last: " + lastProblem.getMessage() + ")") + "; logs in " + dir);
     }
 
