@@ -35,6 +35,9 @@ public final class ClientSession implements AutoCloseable {
     public record IncomingStream(String channel, InputStream in) {
     }
 
+    /** How long connecting and the TLS handshake may take before a host counts as unreachable. */
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
     private final SSLSocket socket;
     private final DataOutputStream out;
     private final DataInputStream in;
@@ -45,8 +48,10 @@ public final class ClientSession implements AutoCloseable {
 
     private ClientSession(SSLSocket socket, String buyer, String app, String leaseId) throws IOException {
         this.socket = socket;
-        this.out = new DataOutputStream(socket.getOutputStream());
-        this.in = new DataInputStream(socket.getInputStream());
+        // one TLS record per frame: unbuffered, every writeInt became a record of its own, and Nagle held
+        // the small ones back (~40 ms a request)
+        this.out = new DataOutputStream(new java.io.BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
+        this.in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024));
         write(Frame.Type.HELLO, 0, buyer, app, leaseId == null ? "" : leaseId, new byte[0]);
         Frame welcome = read();
         if (welcome.type() != Frame.Type.WELCOME) {
@@ -78,9 +83,18 @@ public final class ClientSession implements AutoCloseable {
             tmf.init(trust);
             SSLContext tls = SSLContext.getInstance("TLS");
             tls.init(null, tmf.getTrustManagers(), null);
-            SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(kernel.getAddress(), kernel.getPort());
-            socket.startHandshake();
-            return new ClientSession(socket, buyer, app, leaseId);
+            SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
+            try {
+                socket.setTcpNoDelay(true);
+                socket.connect(kernel, CONNECT_TIMEOUT_MILLIS);
+                socket.setSoTimeout(CONNECT_TIMEOUT_MILLIS);
+                socket.startHandshake();
+                socket.setSoTimeout(0);
+                return new ClientSession(socket, buyer, app, leaseId);
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
+            }
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS to " + kernel + ": " + e.getMessage(), e);
         }
