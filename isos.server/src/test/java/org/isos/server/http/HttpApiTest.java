@@ -49,7 +49,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import org.isos.server.TestConfigs;
 import org.isos.server.bank.PriceTable;
-import org.isos.server.leases.LedgerForTests;
+import org.isos.server.bank.internal.JdbcBank;
 import org.isos.server.leases.internal.JdbcLeases;
 import org.isos.server.repository.internal.JdbcRepository;
 import org.isos.server.accounts.internal.JdbcAccounts;
@@ -92,7 +92,7 @@ class HttpApiTest {
         store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), home);
         ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
         JdbcHosts hosts = new JdbcHosts(store, ca);
-        LedgerForTests bank = new LedgerForTests(store, PriceTable.DEFAULT);
+        JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
                 "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
                 new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank);

@@ -39,7 +39,7 @@ import org.isos.server.hosts.Hosts;
 import org.isos.server.hosts.internal.JdbcHosts;
 import org.isos.server.internal.ServerHome;
 import org.isos.server.leases.LeaseFixtures;
-import org.isos.server.leases.LedgerForTests;
+import org.isos.server.bank.internal.JdbcBank;
 import org.isos.server.leases.UsageReport;
 import org.isos.server.leases.internal.JdbcLeases;
 import org.isos.server.repository.internal.JdbcRepository;
@@ -79,7 +79,7 @@ class LeasesApiTest {
         store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), home);
         ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
         JdbcHosts hosts = new JdbcHosts(store, ca);
-        LedgerForTests bank = new LedgerForTests(store, PriceTable.DEFAULT);
+        JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
                 "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
                 new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank);

@@ -47,7 +47,7 @@ import org.isos.server.leases.LeaseFixtures;
 import org.isos.server.leases.LeaseRefused;
 import org.isos.server.leases.LeaseReport;
 import org.isos.server.leases.LeaseRequest;
-import org.isos.server.leases.LedgerForTests;
+import org.isos.server.bank.internal.JdbcBank;
 import org.isos.server.leases.Leases;
 import org.isos.server.leases.UsageOutcome;
 import org.isos.server.leases.UsageReport;
@@ -62,7 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Allocation (cheapest, spread over owners, one copy of a bundle per host, exclusions, policies, not enough
  * hosts, escrow short), the lease states, heartbeat delivery and usage payment, over a real H2 file store
- * ({@link PostgresLeasesTest}: the same on PostgreSQL) with {@link LedgerForTests} as the bank.
+ * ({@link PostgresLeasesTest}: the same on PostgreSQL) with the real JDBC bank.
  */
 class LeasesTest {
 
@@ -77,7 +77,7 @@ class LeasesTest {
     private JdbcAccounts accounts;
     private JdbcHosts hosts;
     private JdbcRepository repository;
-    private LedgerForTests bank;
+    private JdbcBank bank;
     private MovableClock clock;
     private JdbcLeases leases;
     private Account buyer;
@@ -95,7 +95,7 @@ class LeasesTest {
         accounts = new JdbcAccounts(store);
         hosts = new JdbcHosts(store, ca);
         repository = new JdbcRepository(store, ca);
-        bank = new LedgerForTests(store, PRICES);
+        bank = new JdbcBank(store, PRICES);
         clock = new MovableClock(Instant.now().truncatedTo(ChronoUnit.MICROS));
         leases = new JdbcLeases(store, hosts, bank, PRICES, clock);
         buyer = accounts.create(AccountKind.BUYER, "Acme Movies").account();
@@ -465,6 +465,7 @@ class LeasesTest {
         assertEquals(PRICES.usageMicros(60_000_000_000L, 0, 0), amountOf(lease.id(), 6));
         assertEquals(4, count("SELECT COUNT(*) FROM usage_records WHERE capped = TRUE"));
 
+        assertTrue(bank.totals().balanced(), "the ledger balances");
         // the host's certificate is checked as for heartbeats
         assertThrows(org.isos.server.hosts.HostRefused.class,
                 () -> leases.usage(host.id(), otherHost.certificate(), List.of(record)));
@@ -497,6 +498,10 @@ class LeasesTest {
         HostLeases beat = heartbeat(host, List.of());
         assertEquals(List.of(lease.id()), ids(beat.ended()));
         assertEquals(List.of(), beat.running());
+        // the settlement emptied the used lease's escrow; the other lease's escrow came back when it was suspended
+        assertEquals(0, bank.balance(poor.id()).heldMicros());
+        assertEquals(JdbcLeases.escrowMicros(POSTED, 60), bank.balance(poor.id()).availableMicros());
+        assertTrue(bank.totals().balanced());
     }
 
     @Test
