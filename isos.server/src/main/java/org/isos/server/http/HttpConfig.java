@@ -17,7 +17,8 @@ public @interface HttpConfig {
             + "to <data directory>/server.url)", min = "0", max = "65535")
     int port() default 0;
 
-    @AttributeDefinition(description = "Largest request body accepted, in bytes; larger ones get 413", min = "1")
+    @AttributeDefinition(description = "Largest request body accepted, in bytes; larger ones get 413 (bundle "
+            + "uploads, POST /v1/bundles, may be up to 64 MiB)", min = "1")
     int maxRequestBytes() default 1024 * 1024;
 
     @AttributeDefinition(description = "Threads that do the requests' store work (never the event loops)", min = "1")
