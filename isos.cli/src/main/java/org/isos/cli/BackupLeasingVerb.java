@@ -1,0 +1,221 @@
+package org.isos.cli;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The backup verbs that lease hosts ({@code put}, {@code repair}). The backup app runs on hosts under the buyer's
+ * own signature: the CLI ships the unsigned app ({@code apps/isos.apps.backup.jar} next to its {@code lib/}), signs
+ * it with the buyer's key once (kept as {@code HOME/backup/isos.apps.backup-KEY.jar}, so its hash and thus the
+ * server's bundle stay the same across runs), uploads it, and leases hosts for it in category {@code storage}.
+ */
+abstract class BackupLeasingVerb extends BackupVerb {
+
+    static final String APP_JAR = "isos.apps.backup.jar";
+    private static final Pattern ONLY = Pattern.compile("only (\\d+) of \\d+ host");
+    static final double CPU_SHARE = 0.1;
+    static final long MEMORY_BYTES = 64L << 20;
+    static final long BANDWIDTH = 1L << 20;
+
+    @Option(names = "--key", paramLabel = "NAME|FILE.p12",
+            description = "the key the backup app is signed with (default: the only key in HOME; make one with `isos keys new NAME`)")
+    String key;
+
+    @Option(names = "--password", paramLabel = "PASSWORD",
+            description = "the key store password (default: $ISOS_KEY_PASSWORD, else " + KeysCommand.DEFAULT_PASSWORD + ")")
+    String password;
+
+    @Option(names = "--lease", paramLabel = "DURATION", defaultValue = "7d", converter = Converters.Seconds.class,
+            description = "how long new host leases last, e.g. 10m, 7d, 30d (default ${DEFAULT-VALUE})")
+    long leaseSeconds;
+
+    @Option(names = "--wait-seconds", paramLabel = "S", defaultValue = "90",
+            description = "how long to wait for new leases to run (default ${DEFAULT-VALUE})")
+    int waitSeconds;
+
+    @Option(names = "--app", paramLabel = "FILE.jar", hidden = true,
+            description = "the unsigned backup app (default: apps/" + APP_JAR + " of the CLI distribution)")
+    Path app;
+
+    void checkLeasing() {
+        checkCommon();
+        if (leaseSeconds < 60 || leaseSeconds > 30L * 86_400) {
+            throw new ParameterException(spec.commandLine(), "--lease must be 1m to 30d, not " + leaseSeconds + " s");
+        }
+        if (waitSeconds < 0 || waitSeconds > 3600) {
+            throw new ParameterException(spec.commandLine(), "--wait-seconds must be 0 to 3600, not " + waitSeconds);
+        }
+    }
+
+    /**
+     * Leases up to {@code count} more hosts (none of {@code exclude}) with {@code storageBytes} each, fewer when
+     * fewer qualify, and waits until each runs the app; returns the ACTIVE ones (possibly none).
+     */
+    List<JsonNode> leaseMore(ServerConnection connection, int count, long storageBytes, List<String> exclude)
+            throws InterruptedException {
+        if (count < 1) {
+            return List.of();
+        }
+        String bundle = uploadApp(connection);
+        JsonNode granted = null;
+        int asked = count;
+        while (granted == null) {
+            ObjectNode request = ServerConnection.object().put("bundle", bundle).put("hosts", asked)
+                    .put("seconds", leaseSeconds).put("cpuShare", CPU_SHARE).put("memoryBytes", MEMORY_BYTES)
+                    .put("storageBytes", storageBytes).put("bandwidthBytesPerSecond", BANDWIDTH)
+                    .put("category", "storage");
+            ArrayNode excluded = request.putArray("excludeHosts");
+            exclude.forEach(excluded::add);
+            try {
+                granted = connection.post("/v1/leases", request);
+            } catch (ServerConnection.Refused e) {
+                Matcher only = ONLY.matcher(String.valueOf(e.getMessage()));
+                int qualify = e.status() == 409 && only.find() ? Integer.parseInt(only.group(1)) : -1;
+                if (qualify > 0 && qualify < asked) {
+                    progress("asked for " + asked + " more host(s), " + qualify + " qualify: leasing those");
+                    asked = qualify;
+                } else if (e.status() == 409) {
+                    progress("no more hosts to lease: " + e.getMessage());
+                    return List.of();
+                } else {
+                    throw new CliFailure("lease refused: " + e.getMessage()
+                            + (e.status() == 402 ? " (a shorter --lease costs less escrow)" : ""), e);
+                }
+            }
+        }
+        Map<String, JsonNode> leases = new LinkedHashMap<>();
+        for (JsonNode l : granted.path("leases")) {
+            leases.put(text(l, "id"), l);
+        }
+        progress("leased " + leases.size() + " host(s) for the backup app; waiting for it to run on them");
+        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        while (leases.values().stream().anyMatch(l -> !Leases.SETTLED.contains(text(l, "state")))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            for (String id : new ArrayList<>(leases.keySet())) {
+                if (!Leases.SETTLED.contains(text(leases.get(id), "state"))) {
+                    leases.put(id, connection.get("/v1/leases/" + ServerConnection.encode(id)));
+                }
+            }
+        }
+        List<JsonNode> active = new ArrayList<>();
+        for (JsonNode l : leases.values()) {
+            if ("ACTIVE".equals(text(l, "state"))) {
+                active.add(l);
+            } else {
+                progress("lease " + text(l, "id") + " on " + text(l, "hostId") + " is " + text(l, "state")
+                        + (text(l, "reason") == null ? "" : " (" + text(l, "reason") + ")") + ": not used");
+            }
+        }
+        return active;
+    }
+
+    /** Signs the shipped app with the buyer's key (once) and uploads it; its sha256. */
+    String uploadApp(ServerConnection connection) {
+        Path unsigned = appJar();
+        Path keyFile = keyFile();
+        String alias = keyFile.getFileName().toString().replaceFirst("\\.p12$", "");
+        Path signed = server.home().resolve("backup").resolve("isos.apps.backup-" + alias + ".jar");
+        try {
+            if (!Files.isRegularFile(signed)
+                    || Files.getLastModifiedTime(signed).compareTo(Files.getLastModifiedTime(unsigned)) < 0
+                    || Files.getLastModifiedTime(signed).compareTo(Files.getLastModifiedTime(keyFile)) < 0) {
+                SigningKey signing = SigningKey.load(keyFile, alias, KeysCommand.password(password, Isos.of(spec)));
+                Files.createDirectories(signed.getParent());
+                // replace: a jar someone signed already must carry only the buyer's signature to be admitted
+                BundleSigner.sign(unsigned, signed, signing, true);
+                progress("signed the backup app with key '" + alias + "' (" + signed + ")");
+            }
+            JsonNode uploaded = connection.post("/v1/bundles", Files.readAllBytes(signed), "application/java-archive");
+            return text(uploaded, "sha256");
+        } catch (ServerConnection.Refused e) {
+            throw new CliFailure("the server refused the backup app: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CliFailure("cannot sign the backup app into " + signed + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The unsigned app: {@code --app}, else {@code apps/} beside the CLI's {@code lib/}, else the checkout's build. */
+    Path appJar() {
+        List<Path> candidates = new ArrayList<>();
+        if (app != null) {
+            candidates.add(app);
+        } else {
+            try {
+                Path code = Path.of(BackupLeasingVerb.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                candidates.add(code.getParent().resolveSibling("apps").resolve(APP_JAR));
+            } catch (URISyntaxException | RuntimeException e) {
+                // no usable code source (an unusual class loader): the checkout's copy may still be there
+            }
+            String root = System.getProperty("isos.root");
+            if (root != null) {
+                candidates.add(Path.of(root, "isos.cli", "target", "cli", "apps", APP_JAR));
+            }
+        }
+        for (Path p : candidates) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new CliFailure("no backup app to lease hosts with (looked at " + candidates + "): build the CLI"
+                + " distribution (mvn -pl isos.cli install) or pass --app FILE.jar");
+    }
+
+    /** {@code --key} as a file, or the only {@code *.p12} in HOME. */
+    Path keyFile() {
+        Path home = server.home();
+        if (key != null) {
+            if (key.endsWith(".p12") || key.contains("/")) {
+                Path f = Path.of(key);
+                if (!Files.isRegularFile(f)) {
+                    throw new CliFailure("no key store " + f);
+                }
+                return f;
+            }
+            if (!SigningKey.NAME.matcher(key).matches()) {
+                throw new ParameterException(spec.commandLine(), "--key is a key name or a .p12 file, not '" + key + "'");
+            }
+            Path f = home.resolve(key + ".p12");
+            if (!Files.isRegularFile(f)) {
+                throw new CliFailure("no key store " + f + " (make one with `isos keys new " + key + "`)");
+            }
+            return f;
+        }
+        List<Path> keys;
+        try (Stream<Path> files = Files.list(home)) {
+            keys = files.filter(f -> f.getFileName().toString().endsWith(".p12")).sorted().toList();
+        } catch (IOException e) {
+            keys = List.of();
+        }
+        if (keys.isEmpty()) {
+            throw new CliFailure("no signing key in " + home + ": the backup app runs on hosts under your signature;"
+                    + " make a key with `isos keys new NAME` first");
+        }
+        if (keys.size() > 1) {
+            throw new ParameterException(spec.commandLine(), "several keys in " + home + " ("
+                    + keys.stream().map(p -> p.getFileName().toString()).toList() + "): pass --key NAME");
+        }
+        return keys.get(0);
+    }
+
+    /** Host ids of leases. */
+    static List<String> hostsOf(List<JsonNode> leases) {
+        return leases.stream().map(l -> text(l, "hostId")).toList();
+    }
+}
