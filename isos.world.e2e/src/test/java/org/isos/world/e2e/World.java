@@ -66,9 +66,16 @@ final class World implements AutoCloseable {
 
     /** Starts {@code ./isos dev --hosts n} in {@code dir} and waits until it says it is ready. */
     static World start(Path dir, int hosts) throws Exception {
+        return start(dir, hosts, new String[0]);
+    }
+
+    /** Starts {@code ./isos dev --hosts n} with more of dev's options ({@code --db URL}, {@code --servers 2} ...). */
+    static World start(Path dir, int hosts, String... devOptions) throws Exception {
         Files.createDirectories(dir);
-        ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("isos").toString(), "dev", "--hosts",
-                Integer.toString(hosts), "--data", dir.toString(), "--heartbeat-seconds", "1")
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("isos").toString(), "dev", "--hosts",
+                Integer.toString(hosts), "--data", dir.toString(), "--heartbeat-seconds", "1"));
+        command.addAll(List.of(devOptions));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("dev.out").toFile());
         World world = new World(dir, builder.start());
@@ -158,6 +165,29 @@ final class World implements AutoCloseable {
         return dir.resolve(name);
     }
 
+    /**
+     * Kills (SIGKILL) the agent process of {@code DIR/name}: a host that vanishes without a word. The agent is found
+     * among dev's descendants by its {@code -Disos.agent.data=} argument.
+     */
+    void killAgent(String name) throws InterruptedException {
+        String data = "-Disos.agent.data=" + agentDir(name);
+        List<ProcessHandle> found = dev.descendants()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(data)).orElse(false)).toList();
+        if (found.isEmpty()) {
+            throw new AssertionError("no running agent process with " + data);
+        }
+        for (ProcessHandle p : found) {
+            p.destroyForcibly();
+        }
+        for (ProcessHandle p : found) {
+            try {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("agent " + name + " did not die: " + e, e);
+            }
+        }
+    }
+
     X509Certificate ca() throws Exception {
         try (InputStream in = Files.newInputStream(home().resolve("ca.pem"))) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -201,6 +231,48 @@ final class World implements AutoCloseable {
     static String tail(String text, int lines) {
         List<String> all = text.lines().toList();
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** Sets (or replaces) a variable of the environment the {@code isos} verbs run with, e.g. another ISOS_SERVER. */
+    void setEnv(String name, String value) {
+        env.put(name, value);
+        http = null;
+    }
+
+    /** The live server process dev started in {@code DIR/name} ("server", "server-2" ...), found by its command line. */
+    java.util.Optional<ProcessHandle> serverProcess(String name) {
+        String data = "isos.server.data=" + dir.resolve(name);
+        return dev.descendants().filter(ProcessHandle::isAlive).filter(p -> {
+            try {
+                String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+                        StandardCharsets.UTF_8);
+                return List.of(cmdline.split("\0")).contains(data);
+            } catch (IOException gone) {
+                return false;
+            }
+        }).findFirst();
+    }
+
+    /** SIGKILL to the server in {@code DIR/name}: no shutdown, no hooks, whatever it was doing cut off. Its pid. */
+    long killServer(String name) throws InterruptedException {
+        ProcessHandle server = serverProcess(name).orElseThrow(() -> new AssertionError("no live " + name + " process"));
+        server.destroyForcibly();
+        await(name + " (pid " + server.pid() + ") gone", Duration.ofSeconds(20), () -> !server.isAlive());
+        return server.pid();
+    }
+
+    /** Whether the first server answers its API now (GET /v1/ca.pem). */
+    boolean serverAnswers() {
+        try {
+            get("/v1/me", env("ISOS_TOKEN"));
+            return true;
+        } catch (Exception | AssertionError e) {
+            return false;
+        }
+    }
+
+    Path dir() {
+        return dir;
     }
 
     /** SIGTERM to dev, which stops its agents and server; forcibly after 30 s. */
