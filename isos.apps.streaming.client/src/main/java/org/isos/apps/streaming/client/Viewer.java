@@ -1,0 +1,684 @@
+package org.isos.apps.streaming.client;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+import org.isos.apps.streaming.client.internal.SegmentCoder;
+
+/**
+ * Plays a title from many slow holders at once, in order, to an output stream, with a deadline-aware scheduler:
+ *
+ * <ul>
+ * <li><b>Look-ahead.</b> The segments from the play position on (a window wide enough to keep every holder busy)
+ * are fetched in play order: the earliest segment picks its holders first. For each, k fragments are asked of the
+ * holders expected to deliver soonest (queued bytes over measured rate; a holder's lease cap until it has been
+ * measured), at most {@link Options#fetchesPerHolder()} at once per holder.</li>
+ * <li><b>Hedging.</b> A segment that is due (the next two while the buffered play time is below
+ * {@link Options#lowWaterSeconds()}, as at start-up; the next one when the title has no play rate) gets {@link Options#hedge()} extra fetches beyond k; it is decoded as soon as
+ * any k fragments arrived and the fetches still running are cancelled (long-tail cancellation).</li>
+ * <li><b>Dropping holders.</b> A holder that sends nothing for {@link Options#stallTimeout()} (or twice the time a
+ * 16 KiB chunk takes at its measured rate, if longer) while it has fetches in flight, answers {@code FAILED}, breaks
+ * its connection, ends a stream short, or sends a fragment that does not hash to the manifest's id, is dropped for
+ * the rest of the playback and its fragments are fetched elsewhere. Nothing that does not hash to the manifest's
+ * ids is ever written: each fragment is checked, and each decoded segment again.</li>
+ * <li><b>Stalls.</b> With a play rate in the manifest, a virtual player starts at the first byte written and plays
+ * at that rate; it stalls when it reaches the end of what was written, until more comes. Without one, a stall is
+ * the gap between two writes.</li>
+ * </ul>
+ */
+public final class Viewer {
+
+    /** The chunk a host's streaming app writes at once: a holder with fetches in flight sends at least this often. */
+    static final int HOST_CHUNK_BYTES = 16 * 1024;
+
+    /**
+     * @param hedge              extra fetches for a segment that is due
+     * @param fetchesPerHolder   fetches in flight per holder at most (one more for a due segment)
+     * @param lookaheadSegments  segments ahead of the play position fetched at once; 0 for enough to keep every
+     *                           holder busy
+     * @param stallTimeout       how long a holder with fetches in flight may send nothing before it is dropped
+     * @param lowWaterSeconds    below this much buffered play time the next two segments are hedged
+     * @param statusInterval     how often the status callback hears
+     */
+    public record Options(int hedge, int fetchesPerHolder, int lookaheadSegments, Duration stallTimeout,
+            double lowWaterSeconds, Duration statusInterval) {
+        public Options {
+            if (hedge < 0 || hedge > 64) {
+                throw new IllegalArgumentException("hedge must be 0 to 64, got " + hedge);
+            }
+            if (fetchesPerHolder < 1 || fetchesPerHolder > 16) {
+                throw new IllegalArgumentException("fetches per holder must be 1 to 16, got " + fetchesPerHolder);
+            }
+            if (lookaheadSegments < 0 || lookaheadSegments > 1024) {
+                throw new IllegalArgumentException("look-ahead must be 0 to 1024 segments, got " + lookaheadSegments);
+            }
+            Objects.requireNonNull(stallTimeout, "stallTimeout");
+            Objects.requireNonNull(statusInterval, "statusInterval");
+            if (stallTimeout.toMillis() < 1 || statusInterval.toMillis() < 1) {
+                throw new IllegalArgumentException("stall timeout and status interval must be positive");
+            }
+            if (!(lowWaterSeconds >= 0)) {
+                throw new IllegalArgumentException("low water must be >= 0 seconds, got " + lowWaterSeconds);
+            }
+        }
+
+        /** Two hedges, two fetches per holder, automatic look-ahead, 3 s stall time-out, 4 s low water, 0.5 s status. */
+        public static Options defaults() {
+            return new Options(2, 2, 0, Duration.ofSeconds(3), 4.0, Duration.ofMillis(500));
+        }
+
+        public Options withHedge(int h) {
+            return new Options(h, fetchesPerHolder, lookaheadSegments, stallTimeout, lowWaterSeconds, statusInterval);
+        }
+
+        public Options withStallTimeout(Duration d) {
+            return new Options(hedge, fetchesPerHolder, lookaheadSegments, d, lowWaterSeconds, statusInterval);
+        }
+
+        public Options withStatusInterval(Duration d) {
+            return new Options(hedge, fetchesPerHolder, lookaheadSegments, stallTimeout, lowWaterSeconds, d);
+        }
+
+        public Options withFetchesPerHolder(int f) {
+            return new Options(hedge, f, lookaheadSegments, stallTimeout, lowWaterSeconds, statusInterval);
+        }
+
+        public Options withLowWaterSeconds(double s) {
+            return new Options(hedge, fetchesPerHolder, lookaheadSegments, stallTimeout, s, statusInterval);
+        }
+
+        public Options withLookahead(int segments) {
+            return new Options(hedge, fetchesPerHolder, segments, stallTimeout, lowWaterSeconds, statusInterval);
+        }
+    }
+
+    private final TitleManifest manifest;
+    private final Options options;
+    private final SegmentCoder coder;
+    private final int k;
+    private final int n;
+    private final Slot[] slots;
+    private final Object lock = new Object();
+
+    // ---- state, guarded by lock ----
+    private final SegmentState[] segments;
+    private int next; // the next segment to write
+    private StreamException failure;
+    private long fragmentBytes;
+    private long usefulBytes;
+    private int fetches;
+    private int hedges;
+    private int cancelled;
+    private int corrupt;
+    private final Map<String, String> dropped = new LinkedHashMap<>();
+    private final Deque<long[]> recent = new ArrayDeque<>(); // {nanos, bytes} of arrivals, for the rate
+
+    /**
+     * @param holders one per slot of the manifest's holders, in the same order
+     */
+    public Viewer(TitleManifest manifest, List<? extends SegmentHolder> holders, Options options) {
+        this.manifest = Objects.requireNonNull(manifest, "manifest");
+        this.options = Objects.requireNonNull(options, "options");
+        if (holders.size() != manifest.holders().size()) {
+            throw new IllegalArgumentException("the title has " + manifest.holders().size() + " holder slots, got "
+                    + holders.size() + " holders");
+        }
+        this.k = manifest.dataFragments();
+        this.n = manifest.totalFragments();
+        this.coder = new SegmentCoder(k, n);
+        this.slots = new Slot[holders.size()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new Slot(i, Objects.requireNonNull(holders.get(i), "holder " + i),
+                    manifest.holders().get(i).bandwidthBytesPerSecond());
+        }
+        this.segments = new SegmentState[manifest.segments().size()];
+        for (int s = 0; s < segments.length; s++) {
+            segments[s] = new SegmentState(manifest.segments().get(s));
+        }
+    }
+
+    /** A holder slot and what the viewer learnt of it. */
+    private final class Slot {
+        final int number;
+        final SegmentHolder holder;
+        final long cap;
+        int inFlight;
+        long queuedBytes; // fragment bytes still to come on the fetches in flight
+        long bytes;
+        long busyNanos;
+        long busySince = -1;
+        long lastByte;
+        String droppedFor;
+
+        Slot(int number, SegmentHolder holder, long cap) {
+            this.number = number;
+            this.holder = holder;
+            this.cap = cap;
+        }
+
+        /** Bytes per second while busy: measured once a chunk came, else the lease's cap (else 1 MB/s). */
+        double rate(long now) {
+            long busy = busyNanos + (busySince >= 0 ? now - busySince : 0);
+            if (bytes >= HOST_CHUNK_BYTES && busy > 0) {
+                return bytes / (busy / 1e9);
+            }
+            return cap > 0 ? cap : 1_000_000;
+        }
+
+        void started(long now) {
+            if (inFlight++ == 0) {
+                busySince = now;
+                lastByte = now;
+            }
+        }
+
+        void ended(long now) {
+            if (--inFlight == 0 && busySince >= 0) {
+                busyNanos += now - busySince;
+                busySince = -1;
+            }
+        }
+    }
+
+    private final class SegmentState {
+        final TitleManifest.Segment segment;
+        final byte[][] shards = new byte[n][];
+        final boolean[] present = new boolean[n];
+        final boolean[] tried = new boolean[n]; // fetched, being fetched, or failed
+        final List<FetchState> active = new ArrayList<>();
+        int received;
+        byte[] decoded;
+
+        SegmentState(TitleManifest.Segment segment) {
+            this.segment = segment;
+        }
+    }
+
+    /** One fetch of one fragment from one holder. */
+    private final class FetchState implements SegmentHolder.Receiver {
+        final SegmentState segment;
+        final int index;
+        final Slot slot;
+        final byte[] buffer;
+        int got;
+        boolean finished;
+        boolean cancelledByUs;
+        SegmentHolder.Fetch handle;
+
+        FetchState(SegmentState segment, int index, Slot slot) {
+            this.segment = segment;
+            this.index = index;
+            this.slot = slot;
+            this.buffer = new byte[segment.segment.fragmentBytes()];
+        }
+
+        @Override
+        public void bytes(byte[] chunk, int offset, int length) {
+            List<FetchState> toCancel = new ArrayList<>();
+            synchronized (lock) {
+                if (finished) {
+                    return;
+                }
+                long now = System.nanoTime();
+                slot.lastByte = now;
+                slot.bytes += length;
+                fragmentBytes += length;
+                recent.addLast(new long[] { now, length });
+                if (got + length > buffer.length) {
+                    drop(slot, "sent more than the " + buffer.length + " bytes of fragment " + place(), toCancel);
+                } else {
+                    System.arraycopy(chunk, offset, buffer, got, length);
+                    got += length;
+                    slot.queuedBytes -= length;
+                }
+                lock.notifyAll();
+            }
+            cancelAll(toCancel);
+        }
+
+        @Override
+        public void ended() {
+            List<FetchState> toCancel = new ArrayList<>();
+            synchronized (lock) {
+                if (finished) {
+                    return;
+                }
+                if (got < buffer.length) {
+                    drop(slot, "its stream of fragment " + place() + " ended after " + got + " of " + buffer.length
+                            + " bytes", toCancel);
+                } else {
+                    String id = SegmentCoder.sha256(buffer, 0, buffer.length);
+                    String expected = segment.segment.fragments().get(index).id();
+                    if (!id.equals(expected)) {
+                        corrupt++;
+                        drop(slot, "served a corrupt fragment " + place() + " (SHA-256 " + id.substring(0, 12)
+                                + "…, the manifest says " + expected.substring(0, 12) + "…)", toCancel);
+                    } else {
+                        finish(this);
+                        arrived(this, toCancel);
+                    }
+                }
+                lock.notifyAll();
+            }
+            cancelAll(toCancel);
+        }
+
+        @Override
+        public void failed(String reason) {
+            List<FetchState> toCancel = new ArrayList<>();
+            synchronized (lock) {
+                if (finished) {
+                    return;
+                }
+                drop(slot, "fetch of " + place() + " failed: " + reason, toCancel);
+                lock.notifyAll();
+            }
+            cancelAll(toCancel);
+        }
+
+        String place() {
+            return manifest.title() + "/" + segment.segment.number() + "/" + index;
+        }
+    }
+
+    /**
+     * Plays the whole title into {@code out} (not closed), in order.
+     *
+     * @param status hears {@link PlaybackStatus} every {@link Options#statusInterval()} and once at the end; may be
+     *               null
+     * @throws StreamException when a segment can no longer be had (fewer than k of its fragments left on holders not
+     *                         dropped; the message names them and why they were dropped); nothing after the last
+     *                         good segment is written
+     * @throws IOException     when writing to {@code out} fails
+     */
+    public PlaybackReport play(OutputStream out, Consumer<PlaybackStatus> status) throws IOException {
+        Objects.requireNonNull(out, "out");
+        Consumer<PlaybackStatus> listener = status == null ? s -> {
+        } : status;
+        long start = System.nanoTime();
+        Player player = new Player(start, manifest.playBytesPerSecond());
+        long nextStatus = start;
+        try {
+            while (true) {
+                List<byte[]> ready = new ArrayList<>();
+                List<FetchState> toStart = new ArrayList<>();
+                List<FetchState> toCancel = new ArrayList<>();
+                synchronized (lock) {
+                    long now = System.nanoTime();
+                    checkStalls(now, toCancel);
+                    for (int s = next + player.pendingWrites; s < segments.length && segments[s].decoded != null; s++) {
+                        ready.add(segments[s].decoded);
+                        player.pendingWrites++;
+                    }
+                    if (failure == null) {
+                        schedule(now, player.bufferSeconds(now), toStart);
+                    }
+                    if (failure != null && ready.isEmpty()) {
+                        throw failure;
+                    }
+                    if (ready.isEmpty() && toStart.isEmpty() && toCancel.isEmpty() && next < segments.length) {
+                        long wait = Math.max(1, Math.min(50, (nextStatus - now) / 1_000_000));
+                        lock.wait(wait);
+                    }
+                }
+                cancelAll(toCancel);
+                for (FetchState f : toStart) {
+                    SegmentHolder.Fetch handle = f.slot.holder.fetch(manifest.title(), f.segment.segment.number(),
+                            f.index, f.segment.segment.fragments().get(f.index).id(), f);
+                    boolean cancelNow;
+                    synchronized (lock) {
+                        f.handle = handle;
+                        cancelNow = f.cancelledByUs;
+                    }
+                    if (cancelNow) {
+                        handle.cancel();
+                    }
+                }
+                for (byte[] segment : ready) {
+                    out.write(segment);
+                    out.flush();
+                    long now = System.nanoTime();
+                    player.wrote(now, segment.length);
+                    synchronized (lock) {
+                        segments[next].decoded = null; // written: the memory can go
+                        next++;
+                        player.pendingWrites--;
+                    }
+                }
+                long now = System.nanoTime();
+                boolean done;
+                synchronized (lock) {
+                    done = next >= segments.length;
+                }
+                if (done || now >= nextStatus) {
+                    listener.accept(status(now, player));
+                    nextStatus = now + options.statusInterval().toNanos();
+                }
+                if (done) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StreamException("interrupted while playing " + manifest.title());
+        } finally {
+            List<FetchState> toCancel = new ArrayList<>();
+            synchronized (lock) {
+                for (SegmentState s : segments) {
+                    for (FetchState f : new ArrayList<>(s.active)) {
+                        cancel(f, toCancel);
+                    }
+                }
+            }
+            cancelAll(toCancel);
+        }
+        long end = System.nanoTime();
+        synchronized (lock) {
+            long liveCaps = 0;
+            Map<String, Long> byHost = new LinkedHashMap<>();
+            for (Slot slot : slots) {
+                if (slot.droppedFor == null) {
+                    liveCaps += slot.cap;
+                }
+                byHost.merge(slot.holder.hostId(), slot.bytes, Long::sum);
+            }
+            return new PlaybackReport(manifest.sizeBytes(), (end - start) / 1e9, player.startupMillis(),
+                    player.stalls, player.longestStallNanos / 1_000_000, player.stalledNanos / 1_000_000,
+                    fragmentBytes, usefulBytes, fetches, hedges, cancelled, corrupt, Map.copyOf(dropped), liveCaps,
+                    byHost);
+        }
+    }
+
+    /** Starts the fetches the segments in the look-ahead window need now, earliest segment first. */
+    private void schedule(long now, double bufferSeconds, List<FetchState> toStart) {
+        int window = options.lookaheadSegments() > 0 ? options.lookaheadSegments()
+                : Math.max(2, (n * options.fetchesPerHolder() + k - 1) / k + 1);
+        int end = Math.min(segments.length, next + window);
+        for (int s = next; s < end; s++) {
+            SegmentState state = segments[s];
+            if (state.decoded != null || s < next) {
+                continue;
+            }
+            // hedge only what is due: the next segment when the buffer's depth is unknown, the next two while it
+            // is below low water (as at start-up); with a deep buffer extra fetches would only waste the hosts' caps
+            boolean due = Double.isNaN(bufferSeconds) ? s == next
+                    : s < next + 2 && bufferSeconds < options.lowWaterSeconds();
+            int target = k + (due ? options.hedge() : 0);
+            int have = state.received + state.active.size();
+            int perHolder = options.fetchesPerHolder() + (due ? 1 : 0);
+            while (have < target) {
+                FetchState f = pick(state, perHolder, now);
+                if (f == null) {
+                    break;
+                }
+                if (have >= k) {
+                    hedges++;
+                }
+                have++;
+                toStart.add(f);
+            }
+            if (state.received + state.active.size() + candidates(state) < k) {
+                failure = unreachable(state);
+                return;
+            }
+        }
+    }
+
+    /** The untried fragment of {@code state} whose holder is expected to deliver it first, as a started fetch. */
+    private FetchState pick(SegmentState state, int perHolder, long now) {
+        int best = -1;
+        double bestEta = Double.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            if (state.tried[i]) {
+                continue;
+            }
+            Slot slot = slots[state.segment.fragments().get(i).holder()];
+            if (slot.droppedFor != null || slot.inFlight >= perHolder) {
+                continue;
+            }
+            double eta = (slot.queuedBytes + state.segment.fragmentBytes()) / slot.rate(now);
+            if (eta < bestEta || (eta == bestEta && i < k && best >= k)) {
+                best = i;
+                bestEta = eta;
+            }
+        }
+        if (best < 0) {
+            return null;
+        }
+        Slot slot = slots[state.segment.fragments().get(best).holder()];
+        FetchState f = new FetchState(state, best, slot);
+        state.tried[best] = true;
+        state.active.add(f);
+        slot.started(now);
+        slot.queuedBytes += f.buffer.length;
+        fetches++;
+        return f;
+    }
+
+    /** Untried fragments of {@code state} on holders not dropped. */
+    private int candidates(SegmentState state) {
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (!state.tried[i] && slots[state.segment.fragments().get(i).holder()].droppedFor == null) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private StreamException unreachable(SegmentState state) {
+        StringBuilder why = new StringBuilder();
+        dropped.forEach((host, reason) -> why.append("; ").append(host).append(": ").append(reason));
+        return new StreamException("segment " + state.segment.number() + " of " + manifest.title() + " cannot be "
+                + "played: it needs " + k + " of its " + n + " fragments and only " + (state.received
+                        + state.active.size() + candidates(state)) + " are left on holders not dropped ("
+                + dropped.size() + " dropped" + why + ")");
+    }
+
+    /** A fetch arrived whole and checked: keep it; decode the segment once k are in, and cancel the rest. */
+    private void arrived(FetchState f, List<FetchState> toCancel) {
+        SegmentState state = f.segment;
+        if (state.decoded != null || state.segment.number() < next) {
+            return; // arrived after the segment was complete: its bytes were wasted
+        }
+        state.shards[f.index] = f.buffer;
+        state.present[f.index] = true;
+        state.received++;
+        if (state.received < k) {
+            return;
+        }
+        byte[] segment = coder.decode(state.shards, state.present, state.segment.bytes());
+        String sha = SegmentCoder.sha256(segment, 0, segment.length);
+        if (!sha.equals(state.segment.sha256())) {
+            // every fragment hashed right, so the manifest itself is inconsistent: stop rather than write it
+            failure = new StreamException("segment " + state.segment.number() + " of " + manifest.title()
+                    + " decodes to SHA-256 " + sha + ", the manifest says " + state.segment.sha256()
+                    + ": the manifest is inconsistent");
+            return;
+        }
+        state.decoded = segment;
+        usefulBytes += (long) k * state.segment.fragmentBytes();
+        for (int i = 0; i < n; i++) {
+            state.shards[i] = null;
+        }
+        for (FetchState other : new ArrayList<>(state.active)) {
+            cancel(other, toCancel);
+        }
+    }
+
+    /** Drops a holder for the rest of the playback and cancels whatever it still has in flight. */
+    private void drop(Slot slot, String reason, List<FetchState> toCancel) {
+        if (slot.droppedFor == null) {
+            slot.droppedFor = reason;
+            dropped.put(slot.holder.hostId(), reason);
+        }
+        for (SegmentState s : segments) {
+            for (FetchState f : new ArrayList<>(s.active)) {
+                if (f.slot == slot) {
+                    finish(f);
+                    if (f.handle != null) {
+                        toCancel.add(f);
+                    } else {
+                        f.cancelledByUs = true;
+                    }
+                }
+            }
+        }
+    }
+
+    private void cancel(FetchState f, List<FetchState> toCancel) {
+        if (f.finished) {
+            return;
+        }
+        finish(f);
+        cancelled++;
+        f.cancelledByUs = true;
+        if (f.handle != null) {
+            toCancel.add(f);
+        }
+    }
+
+    /** Takes a fetch off its segment and its holder's books (once). */
+    private void finish(FetchState f) {
+        if (f.finished) {
+            return;
+        }
+        f.finished = true;
+        f.segment.active.remove(f);
+        f.slot.ended(System.nanoTime());
+        f.slot.queuedBytes -= f.buffer.length - f.got;
+    }
+
+    private void checkStalls(long now, List<FetchState> toCancel) {
+        for (Slot slot : slots) {
+            if (slot.droppedFor != null || slot.inFlight == 0) {
+                continue;
+            }
+            long limit = Math.max(options.stallTimeout().toNanos(),
+                    (long) (2e9 * HOST_CHUNK_BYTES / slot.rate(now)));
+            if (now - slot.lastByte > limit) {
+                drop(slot, "stalled: nothing for " + (now - slot.lastByte) / 1_000_000 + " ms with "
+                        + slot.inFlight + " fetch(es) in flight", toCancel);
+            }
+        }
+    }
+
+    private static void cancelAll(List<FetchState> fetches) {
+        for (FetchState f : fetches) {
+            if (f.handle != null) {
+                f.handle.cancel();
+            }
+        }
+    }
+
+    private PlaybackStatus status(long now, Player player) {
+        synchronized (lock) {
+            while (!recent.isEmpty() && now - recent.peekFirst()[0] > 3_000_000_000L) {
+                recent.removeFirst();
+            }
+            long sum = 0;
+            for (long[] r : recent) {
+                sum += r[1];
+            }
+            double window = Math.min(3.0, (now - player.start) / 1e9);
+            int inUse = 0;
+            int live = 0;
+            for (Slot slot : slots) {
+                inUse += slot.inFlight > 0 ? 1 : 0;
+                live += slot.droppedFor == null ? 1 : 0;
+            }
+            int ahead = 0;
+            for (int s = next; s < segments.length; s++) {
+                ahead += segments[s].decoded != null || !segments[s].active.isEmpty() ? 1 : 0;
+            }
+            long longest = Math.max(player.longestStallNanos, player.currentStallNanos(now)) / 1_000_000;
+            return new PlaybackStatus(player.written, manifest.sizeBytes(), next, segments.length,
+                    player.bufferSeconds(now), ahead, window > 0 ? sum / window : 0, inUse, live, slots.length - live,
+                    player.startupMillis(), player.stalls + (player.currentStallNanos(now) > 0 ? 1 : 0), longest);
+        }
+    }
+
+    /** The virtual player that measures start-up time, buffer and stalls. */
+    private static final class Player {
+        final long start;
+        final long rate;
+        int pendingWrites;
+        long written;
+        long firstWrite = -1;
+        long lastWrite;
+        long anchorTime; // the play position was anchorPosition at anchorTime, and has run at rate since
+        long anchorPosition;
+        int stalls;
+        long longestStallNanos;
+        long stalledNanos;
+
+        Player(long start, long rate) {
+            this.start = start;
+            this.rate = rate;
+        }
+
+        void wrote(long now, int bytes) {
+            if (firstWrite < 0) {
+                firstWrite = now;
+                anchorTime = now;
+            } else if (rate > 0) {
+                long dry = dryAt();
+                if (dry < now) {
+                    stall(now - dry);
+                    anchorTime = now;
+                    anchorPosition = written;
+                }
+            } else {
+                long gap = now - lastWrite;
+                if (gap > 0) {
+                    longestStallNanos = Math.max(longestStallNanos, gap);
+                }
+            }
+            lastWrite = now;
+            written += bytes;
+        }
+
+        private void stall(long nanos) {
+            stalls++;
+            stalledNanos += nanos;
+            longestStallNanos = Math.max(longestStallNanos, nanos);
+        }
+
+        /** When the player reaches the end of what was written (with a play rate). */
+        long dryAt() {
+            return anchorTime + (long) ((written - anchorPosition) * 1e9 / rate);
+        }
+
+        long currentStallNanos(long now) {
+            if (rate <= 0 || firstWrite < 0) {
+                return 0;
+            }
+            long dry = dryAt();
+            return dry < now ? now - dry : 0;
+        }
+
+        double bufferSeconds(long now) {
+            if (rate <= 0) {
+                return Double.NaN;
+            }
+            if (firstWrite < 0) {
+                return 0;
+            }
+            long dry = dryAt();
+            return dry > now ? (dry - now) / 1e9 : 0;
+        }
+
+        long startupMillis() {
+            return firstWrite < 0 ? -1 : (firstWrite - start) / 1_000_000;
+        }
+    }
+}
