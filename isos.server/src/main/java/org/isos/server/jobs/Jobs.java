@@ -1,0 +1,42 @@
+package org.isos.server.jobs;
+
+import java.sql.SQLException;
+import java.util.List;
+
+import org.isos.server.accounts.Account;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The system-wide job queues. A buyer's job runner (which holds leases of the app on hosts and talks to them)
+ * asks for work for one host at a time and reports what the host answered; the service decides replication,
+ * validates results and keeps trust and credit, so neither a host nor a runner can validate its own work.
+ */
+@ProviderType
+public interface Jobs {
+
+    /** @throws JobRefused BAD_REQUEST (a field), FORBIDDEN (not a buyer), NOT_FOUND (no such bundle of the buyer) */
+    Job create(Account buyer, JobSpec spec) throws JobRefused, SQLException;
+
+    /** @throws JobRefused NOT_FOUND when the job is not the account's */
+    Job job(Account buyer, String jobId) throws JobRefused, SQLException;
+
+    /** The buyer's jobs, newest first. */
+    List<Job> jobsOf(Account buyer) throws SQLException;
+
+    /**
+     * Up to {@code max} replicas for {@code hostId}, from the job's cache of ready units: none the host already
+     * holds a copy of, within its quota. Empty when nothing is ready for it now.
+     *
+     * @throws JobRefused FORBIDDEN when the host holds no running lease of the job's app, BANNED when it is banned
+     */
+    List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max) throws JobRefused, SQLException;
+
+    /** Results (or failures) of replicas; each is validated as far as the other replicas allow. */
+    List<ReportOutcome> report(Account buyer, String jobId, List<Report> reports) throws JobRefused, SQLException;
+
+    /** The job's units in the buyer's order (spot checks not among them). */
+    List<UnitResult> results(Account buyer, String jobId) throws JobRefused, SQLException;
+
+    /** The records of the hosts that worked on the job, with its app. */
+    List<HostTrust> hostsOf(Account buyer, String jobId) throws JobRefused, SQLException;
+}

@@ -1,0 +1,406 @@
+package org.isos.server.jobs.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.isos.server.TestConfigs;
+import org.isos.server.accounts.Account;
+import org.isos.server.accounts.AccountKind;
+import org.isos.server.accounts.internal.JdbcAccounts;
+import org.isos.server.ca.internal.BouncyCastleAuthority;
+import org.isos.server.ca.internal.CaConfig;
+import org.isos.server.internal.ServerHome;
+import org.isos.server.jobs.Assignment;
+import org.isos.server.jobs.HostTrust;
+import org.isos.server.jobs.Job;
+import org.isos.server.jobs.JobRefused;
+import org.isos.server.jobs.JobSpec;
+import org.isos.server.jobs.Report;
+import org.isos.server.jobs.ReportOutcome;
+import org.isos.server.jobs.UnitInput;
+import org.isos.server.jobs.UnitResult;
+import org.isos.server.leases.LeaseFixtures;
+import org.isos.server.repository.internal.JdbcRepository;
+import org.isos.server.store.internal.JdbcStore;
+import org.isos.server.store.internal.StoreConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Quorum, adaptive replication, spot checks, deadlines, credit and bans over a real H2 file store
+ * ({@link PostgresJobsTest}: the same on PostgreSQL), with the real repository and CA for the app bundle.
+ * Hosts are simulated: the test plays their job runner, dispatching and reporting.
+ */
+class JobsTest {
+
+    @TempDir
+    Path data;
+    JdbcStore store;
+    JdbcAccounts accounts;
+    JdbcJobs jobs;
+    MovableClock clock;
+    Account buyer;
+    String app;
+    final Set<String> leased = new HashSet<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        ServerHome home = new ServerHome(data);
+        store = new JdbcStore(TestConfigs.of(StoreConfig.class, database()), home);
+        BouncyCastleAuthority ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
+        accounts = new JdbcAccounts(store);
+        JdbcRepository repository = new JdbcRepository(store, ca);
+        buyer = accounts.create(AccountKind.BUYER, "Acme Search").account();
+        app = repository.store(buyer, LeaseFixtures.signedBundle(ca, buyer.id(), "org.acme.compute")).sha256();
+        clock = new MovableClock(Instant.now().truncatedTo(ChronoUnit.MICROS));
+        leased.addAll(List.of("host-a", "host-b", "host-c", "host-d"));
+        jobs = new JdbcJobs(TestConfigs.of(JobsConfig.class, Map.of()), store, repository,
+                (host, sha) -> sha.equals(app) && leased.contains(host), List.of(new ExactEquivalence()), clock,
+                new Random(42));
+    }
+
+    Map<String, Object> database() throws Exception {
+        return Map.of();
+    }
+
+    @AfterEach
+    void stop() {
+        store.close();
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static UnitInput unit(String name) {
+        return new UnitInput(name, bytes("in:" + name), 10, null);
+    }
+
+    Job job(int quorum, int maxReplicas, List<UnitInput> units, List<UnitInput> checks) throws Exception {
+        return jobs.create(buyer, new JobSpec(app, "mersenne", quorum, maxReplicas, 60, units, checks));
+    }
+
+    Assignment one(String jobId, String host) throws Exception {
+        List<Assignment> got = jobs.dispatch(buyer, jobId, host, 1);
+        assertEquals(1, got.size(), host + " got no work");
+        return got.get(0);
+    }
+
+    String report(String jobId, String host, Assignment a, String result) throws Exception {
+        List<ReportOutcome> out = jobs.report(buyer, jobId, List.of(new Report(host, a.replicaId(), bytes(result), null)));
+        return out.get(0).outcome();
+    }
+
+    HostTrust trust(String host) throws Exception {
+        return jobs.trust(host, app).orElseThrow();
+    }
+
+    @Test
+    void aUnitIsValidatedByAQuorumOfTwoAndOnlyThenCredited() throws Exception {
+        Job job = job(2, 4, List.of(unit("u0")), List.of());
+        assertEquals("RUNNING", job.state());
+        assertEquals(1, job.units());
+        Assignment a = one(job.id(), "host-a");
+        assertArrayEquals(bytes("in:u0"), a.input());
+        assertTrue(jobs.dispatch(buyer, job.id(), "host-a", 5).isEmpty(), "never two copies of a unit on one host");
+        Assignment b = one(job.id(), "host-b");
+        assertTrue(jobs.dispatch(buyer, job.id(), "host-c", 5).isEmpty(), "two copies are out: nothing more to issue");
+
+        assertEquals("PENDING", report(job.id(), "host-a", a, "answer"));
+        assertEquals(0, trust("host-a").credit(), "no credit before validation");
+        assertNull(jobs.results(buyer, job.id()).get(0).result());
+        assertEquals("VALID", report(job.id(), "host-b", b, "answer"));
+
+        assertEquals(10, trust("host-a").credit());
+        assertEquals(10, trust("host-b").credit());
+        assertEquals(1, trust("host-a").streak());
+        UnitResult r = jobs.results(buyer, job.id()).get(0);
+        assertEquals("VALIDATED", r.state());
+        assertArrayEquals(bytes("answer"), r.result());
+        Job done = jobs.job(buyer, job.id());
+        assertTrue(done.done());
+        assertEquals(1, done.validated());
+        assertEquals(2, done.replicasIssued());
+        assertEquals("VALID", report(job.id(), "host-a", a, "answer"), "a repeated report answers the same");
+    }
+
+    @Test
+    void aDisagreementIssuesAThirdCopyAndTheOddOneOutIsCaught() throws Exception {
+        Job job = job(2, 3, List.of(unit("u0")), List.of());
+        Assignment a = one(job.id(), "host-a");
+        Assignment b = one(job.id(), "host-b");
+        assertEquals("PENDING", report(job.id(), "host-a", a, "right"));
+        assertEquals("PENDING", report(job.id(), "host-b", b, "wrong"));
+        assertEquals(1, jobs.job(buyer, job.id()).ready(), "no quorum: ready for one more copy");
+        int quotaBefore = trust("host-b").quota();
+        Assignment c = one(job.id(), "host-c");
+        assertEquals("VALID", report(job.id(), "host-c", c, "right"));
+
+        assertArrayEquals(bytes("right"), jobs.results(buyer, job.id()).get(0).result());
+        HostTrust cheat = trust("host-b");
+        assertEquals(0, cheat.streak());
+        assertEquals(1, cheat.invalidTotal());
+        assertEquals(0, cheat.credit());
+        assertEquals(10, cheat.forfeited(), "its unvalidated credit is gone");
+        assertEquals(quotaBefore / 2, cheat.quota(), "quota halved");
+        assertEquals(10, trust("host-a").credit());
+        assertEquals(List.of("host-a", "host-b", "host-c"), jobs.hostsOf(buyer, job.id()).stream().map(HostTrust::hostId).toList());
+    }
+
+    @Test
+    void aUnitWithoutQuorumAfterAllReplicasEndsInError() throws Exception {
+        Job job = job(2, 2, List.of(unit("u0")), List.of());
+        report(job.id(), "host-a", one(job.id(), "host-a"), "one");
+        report(job.id(), "host-b", one(job.id(), "host-b"), "two");
+        Job done = jobs.job(buyer, job.id());
+        assertTrue(done.done());
+        assertEquals(1, done.errors());
+        UnitResult r = jobs.results(buyer, job.id()).get(0);
+        assertEquals("ERROR", r.state());
+        assertNull(r.result());
+        assertTrue(r.error().contains("no 2 agreeing results"), r.error());
+        assertEquals(0, trust("host-a").credit(), "nothing validated, nothing credited");
+    }
+
+    @Test
+    void aTrustedHostIsReplicatedRarelyUntilOneInvalidResultResetsIt() throws Exception {
+        List<UnitInput> units = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            units.add(unit("u" + i));
+        }
+        leased.add("host-t");
+        Job job = job(2, 4, units, List.of());
+        Assignment first = one(job.id(), "host-t");
+        assertEquals(2, wanted(first), "a newcomer's unit is always replicated");
+        report(job.id(), "host-t", first, "out:" + new String(first.input(), StandardCharsets.UTF_8));
+        setStreak("host-t", 1000); // a long record of valid results with this app
+
+        List<Assignment> batch = jobs.dispatch(buyer, job.id(), "host-t", 150);
+        assertEquals(150, batch.size());
+        int replicated = 0;
+        for (Assignment a : batch) {
+            if (wanted(a) == 2) {
+                replicated++;
+            }
+        }
+        assertTrue(replicated >= 1 && replicated <= 20, replicated + " of 150 replicated, expected about 5 %");
+        List<String> outcomes = new ArrayList<>();
+        Assignment doubled = null;
+        for (Assignment a : batch) {
+            boolean lie = doubled == null && wanted(a) == 2;
+            if (lie) {
+                doubled = a; // host-t answers one replicated unit wrongly
+            }
+            outcomes.add(report(job.id(), "host-t", a, lie ? "garbage" : right(a)));
+        }
+        assertEquals(150 - replicated, outcomes.stream().filter("VALID"::equals).count(),
+                "unreplicated units are accepted on the trusted host's word");
+        int validatedBefore = jobs.job(buyer, job.id()).validated();
+
+        // honest hosts take the second (and third) copies and outvote it
+        for (int round = 0; round < 400 && trust("host-t").invalidTotal() == 0; round++) {
+            for (String host : List.of("host-a", "host-b")) {
+                for (Assignment a : jobs.dispatch(buyer, job.id(), host, 1)) {
+                    report(job.id(), host, a, right(a));
+                }
+            }
+        }
+        HostTrust t = trust("host-t");
+        assertEquals(0, t.streak(), "one invalid result resets the record");
+        assertEquals(1, t.invalidTotal());
+        Job after = jobs.job(buyer, job.id());
+        assertTrue(after.validated() < validatedBefore,
+                "the units host-t validated alone are opened again for a quorum: " + after.validated() + " < " + validatedBefore);
+        for (Assignment a : jobs.dispatch(buyer, job.id(), "host-t", 5)) {
+            assertEquals(2, wanted(a), "after the reset every unit is replicated again");
+        }
+    }
+
+    static String right(Assignment a) {
+        return "out:" + new String(a.input(), StandardCharsets.UTF_8);
+    }
+
+    int wanted(Assignment a) throws Exception {
+        try (Connection c = store.connection();
+                PreparedStatement s = c.prepareStatement("SELECT u.wanted FROM job_units u JOIN job_replicas r"
+                        + " ON r.job_id = u.job_id AND r.seq = u.seq WHERE r.id = ?")) {
+            s.setString(1, a.replicaId());
+            try (var r = s.executeQuery()) {
+                assertTrue(r.next());
+                return r.getInt(1);
+            }
+        }
+    }
+
+    @Test
+    void spotChecksCatchACheaterWhoThenLosesCreditQuotaAndAccess() throws Exception {
+        List<UnitInput> checks = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            checks.add(new UnitInput("check" + i, bytes("in:check" + i), 5, bytes("out:in:check" + i)));
+        }
+        Job job = job(2, 3, List.of(unit("u0"), unit("u1")), checks);
+        assertEquals(3, job.spotChecks());
+        // the cheater takes everything and makes its results up
+        List<Assignment> got = jobs.dispatch(buyer, job.id(), "host-c", 10);
+        assertEquals(5, got.size(), "spot checks and units look alike: all are issued");
+        int quota = trust("host-c").quota();
+        List<String> outcomes = new ArrayList<>();
+        for (Assignment a : got) {
+            outcomes.add(report(job.id(), "host-c", a, "made-up"));
+        }
+        assertEquals(3, outcomes.stream().filter("INVALID"::equals).count(), outcomes.toString());
+        HostTrust cheat = trust("host-c");
+        assertEquals(3, cheat.invalidTotal());
+        assertTrue(cheat.banned(), "three invalid results: banned");
+        assertEquals(0, cheat.credit());
+        assertEquals(quota / 8, cheat.quota());
+        JobRefused banned = assertThrows(JobRefused.class, () -> jobs.dispatch(buyer, job.id(), "host-c", 1));
+        assertEquals(JobRefused.Reason.BANNED, banned.reason());
+        assertTrue(banned.getMessage().contains("banned"), banned.getMessage());
+        Job after = jobs.job(buyer, job.id());
+        assertEquals(3, after.spotChecksFailed());
+        assertEquals(2, after.ready(), "its made-up answers to real units wait for honest copies");
+        assertEquals(35, cheat.forfeited(), "three spot checks (5) and two pending units (10) forfeited");
+    }
+
+    @Test
+    void aReplicaNotReportedByItsDeadlineIsIssuedAgainAndALateResultIsIgnored() throws Exception {
+        Job job = jobs.create(buyer, new JobSpec(app, "mersenne", 1, 3, 30, List.of(unit("u0")), List.of()));
+        Assignment lost = one(job.id(), "host-a");
+        assertEquals(clock.instant().plusSeconds(30), lost.deadline());
+        assertTrue(jobs.dispatch(buyer, job.id(), "host-b", 1).isEmpty(), "out, not yet due");
+        clock.advance(Duration.ofSeconds(31));
+        Assignment again = one(job.id(), "host-b");
+        assertArrayEquals(lost.input(), again.input());
+        assertEquals("LATE", report(job.id(), "host-a", lost, "out:in:u0"));
+        assertEquals(1, trust("host-a").timedOut());
+        assertEquals(0, trust("host-a").credit());
+        assertEquals("VALID", report(job.id(), "host-b", again, "out:in:u0"));
+        assertTrue(jobs.job(buyer, job.id()).done());
+    }
+
+    @Test
+    void aFailedReplicaIsIssuedToAnotherHost() throws Exception {
+        Job job = job(1, 2, List.of(unit("u0")), List.of());
+        Assignment a = one(job.id(), "host-a");
+        assertEquals("FAILED", jobs.report(buyer, job.id(), List.of(new Report("host-a", a.replicaId(), null, "out of memory")))
+                .get(0).outcome());
+        assertTrue(jobs.dispatch(buyer, job.id(), "host-a", 1).isEmpty(), "not to the same host");
+        assertEquals("VALID", report(job.id(), "host-b", one(job.id(), "host-b"), "x"));
+    }
+
+    @Test
+    void badRequestsAreRefusedWithClearMessages() throws Exception {
+        JobRefused unknown = assertThrows(JobRefused.class, () -> jobs.create(buyer,
+                new JobSpec(app, "lottery", 2, 4, 60, List.of(unit("u0")), List.of())));
+        assertEquals(JobRefused.Reason.BAD_REQUEST, unknown.reason());
+        assertEquals("app: unknown kind of work 'lottery' (known: genes, mersenne, signal)", unknown.getMessage());
+        assertEquals("units: a job needs at least one work unit", assertThrows(JobRefused.class,
+                () -> job(2, 4, List.of(), List.of())).getMessage());
+        assertTrue(assertThrows(JobRefused.class, () -> job(3, 2, List.of(unit("u")), List.of())).getMessage()
+                .startsWith("maxReplicas: 2"));
+        assertEquals(JobRefused.Reason.NOT_FOUND, assertThrows(JobRefused.class, () -> jobs.create(buyer,
+                new JobSpec("0".repeat(64), "mersenne", 2, 4, 60, List.of(unit("u0")), List.of()))).reason());
+        assertEquals("spotChecks[0].expected: a spot check needs its known result, 1-1048576 bytes",
+                assertThrows(JobRefused.class, () -> job(2, 4, List.of(unit("u")),
+                        List.of(new UnitInput("c", bytes("x"), 1, null)))).getMessage());
+        Account owner = accounts.create(AccountKind.OWNER, "Mary").account();
+        assertEquals(JobRefused.Reason.FORBIDDEN, assertThrows(JobRefused.class,
+                () -> jobs.create(owner, new JobSpec(app, "mersenne", 2, 4, 60, List.of(unit("u0")), List.of()))).reason());
+
+        Job job = job(2, 4, List.of(unit("u0")), List.of());
+        JobRefused notLeased = assertThrows(JobRefused.class, () -> jobs.dispatch(buyer, job.id(), "host-z", 1));
+        assertEquals(JobRefused.Reason.FORBIDDEN, notLeased.reason());
+        Account other = accounts.create(AccountKind.BUYER, "Other").account();
+        assertEquals(JobRefused.Reason.NOT_FOUND, assertThrows(JobRefused.class, () -> jobs.job(other, job.id())).reason());
+        Assignment a = one(job.id(), "host-a");
+        assertEquals("UNKNOWN", jobs.report(buyer, job.id(), List.of(new Report("host-b", a.replicaId(), bytes("x"), null)))
+                .get(0).outcome(), "one host's replica cannot be reported as another's");
+    }
+
+    void setStreak(String host, int streak) throws Exception {
+        try (Connection c = store.connection();
+                PreparedStatement s = c.prepareStatement("UPDATE job_host_trust SET streak = ?, valid_total = ?, quota = 1000"
+                        + " WHERE host_id = ?")) {
+            s.setInt(1, streak);
+            s.setInt(2, streak);
+            s.setString(3, host);
+            assertEquals(1, s.executeUpdate());
+        }
+    }
+
+    @Test
+    void theReplicationProbabilityFallsWithTheRecordToTheFloor() {
+        assertEquals(1.0, probability(0), 1e-9);
+        assertEquals(0.5, probability(10), 1e-9);
+        assertEquals(0.05, probability(1000), 1e-9);
+    }
+
+    private double probability(int streak) {
+        int replicated = 0;
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            if (jobs.replicate(streak)) {
+                replicated++;
+            }
+        }
+        double p = replicated / (double) n;
+        return Math.abs(p - expected(streak)) < 0.02 ? expected(streak) : p;
+    }
+
+    private static double expected(int streak) {
+        return Math.max(0.05, 1.0 / (1.0 + streak / 10.0));
+    }
+
+    /** A clock the test moves. */
+    static final class MovableClock extends Clock {
+        private final AtomicReference<Instant> now;
+
+        MovableClock(Instant start) {
+            now = new AtomicReference<>(start);
+        }
+
+        void advance(Duration by) {
+            now.updateAndGet(t -> t.plus(by));
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+}
