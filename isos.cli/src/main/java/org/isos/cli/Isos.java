@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
                 + "world and writes them to DIR/dev.env.",
         subcommands = { DevCommand.class, AccountsCommand.class, DepositCommand.class, KeysCommand.class,
                 SignCommand.class, DeployCommand.class, LeasesCommand.class, ReleaseCommand.class, RenewCommand.class,
-                HostsCommand.class, BalanceCommand.class, LedgerCommand.class, BackupCommand.class })
+                HostsCommand.class, BalanceCommand.class, LedgerCommand.class, BackupCommand.class,
+                StreamCommand.class })
 public final class Isos implements Callable<Integer> {
 
     static final int FAILED = 1;
