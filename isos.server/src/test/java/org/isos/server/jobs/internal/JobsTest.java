@@ -17,6 +17,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.math.BigInteger;
+import java.util.Collections;
+import java.util.TreeSet;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -53,7 +56,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Quorum, adaptive replication, spot checks, deadlines, credit and bans over a real H2 file store
  * ({@link PostgresJobsTest}: the same on PostgreSQL), with the real repository and CA for the app bundle.
- * Hosts are simulated: the test plays their job runner, dispatching and reporting.
+ * Hosts are simulated: the test plays their job runner, dispatching and reporting; the simulation of four hosts,
+ * one cheating, computes Lucas–Lehmer itself (a textbook BigInteger version: the server never runs the app, it only
+ * compares results).
  */
 class JobsTest {
 
@@ -340,6 +345,106 @@ class JobsTest {
         Assignment a = one(job.id(), "host-a");
         assertEquals("UNKNOWN", jobs.report(buyer, job.id(), List.of(new Report("host-b", a.replicaId(), bytes("x"), null)))
                 .get(0).outcome(), "one host's replica cannot be reported as another's");
+    }
+
+    static final List<Integer> KNOWN = List.of(2, 3, 5, 7, 13, 17, 19, 31, 61, 89, 107, 127, 521, 607);
+
+    @Test
+    void aQuarterOfTheHostsCheatingAcceptsNoWrongResultAndCatchesTheCheater() throws Exception {
+        List<UnitInput> units = new ArrayList<>();
+        for (int from = 2; from <= 1000; from += 25) {
+            String range = from + ".." + Math.min(1000, from + 24);
+            units.add(new UnitInput("p" + range, bytes(range), 25, null));
+        }
+        // spot checks: ranges around known exponents and without any, answers computed once by the buyer
+        List<UnitInput> checks = new ArrayList<>();
+        for (String range : List.of("2..20", "80..110", "120..140", "300..320", "515..530", "700..720")) {
+            checks.add(new UnitInput("check" + range, bytes(range), 25, bytes(lucasLehmer(range))));
+        }
+        Job job = jobs.create(buyer, new JobSpec(app, "mersenne", 2, 5, 30, units, checks));
+        List<String> hosts = new ArrayList<>(List.of("host-a", "host-b", "host-c", "host-d"));
+        String cheater = "host-c";
+        Random order = new Random(7);
+        int cheats = 0;
+        for (int round = 0; round < 400 && !jobs.job(buyer, job.id()).done(); round++) {
+            Collections.shuffle(hosts, order);
+            for (String host : new ArrayList<>(hosts)) {
+                List<Assignment> work;
+                try {
+                    work = jobs.dispatch(buyer, job.id(), host, 3);
+                } catch (JobRefused e) {
+                    assertEquals(JobRefused.Reason.BANNED, e.reason(), e.getMessage());
+                    hosts.remove(host);
+                    continue;
+                }
+                List<Report> reports = new ArrayList<>();
+                for (Assignment a : work) {
+                    String range = new String(a.input(), StandardCharsets.UTF_8);
+                    if (!host.equals(cheater)) {
+                        reports.add(new Report(host, a.replicaId(), bytes(lucasLehmer(range)), null));
+                        continue;
+                    }
+                    switch (cheats++ % 3) {
+                    case 0 -> reports.add(new Report(host, a.replicaId(), bytes(lucasLehmer(range).replace(":C:", ":P:")), null));
+                    case 1 -> reports.add(new Report(host, a.replicaId(), bytes("nothing found"), null));
+                    default -> { } // skipped: never reported
+                    }
+                }
+                if (!reports.isEmpty()) {
+                    jobs.report(buyer, job.id(), reports);
+                }
+            }
+            clock.advance(Duration.ofSeconds(5));
+        }
+        Job done = jobs.job(buyer, job.id());
+        assertTrue(done.done(), "the job completes: " + done);
+        assertEquals(units.size(), done.validated());
+        assertEquals(0, done.errors());
+        List<Integer> primes = new ArrayList<>();
+        for (UnitResult r : jobs.results(buyer, job.id())) {
+            String range = r.name().substring(1);
+            assertArrayEquals(bytes(lucasLehmer(range)), r.result(), "no wrong result accepted for " + range);
+            for (String entry : new String(r.result(), StandardCharsets.UTF_8).split(";")) {
+                if (entry.contains(":P:")) {
+                    primes.add(Integer.parseInt(entry.substring(0, entry.indexOf(':'))));
+                }
+            }
+        }
+        assertEquals(KNOWN, primes);
+        Set<String> caught = new TreeSet<>();
+        for (HostTrust t : jobs.hostsOf(buyer, job.id())) {
+            if (t.invalidTotal() > 0 || t.banned()) {
+                caught.add(t.hostId());
+            }
+            if (!t.hostId().equals(cheater)) {
+                assertTrue(t.credit() > 0, t.hostId() + " earned credit");
+                assertEquals(0, t.forfeited());
+            }
+        }
+        assertEquals(Set.of(cheater), caught, "the cheater, and only it, is identified");
+        HostTrust c = jobs.trust(cheater, app).orElseThrow();
+        assertEquals(0, c.credit(), "cheating earned nothing: " + c);
+    }
+
+    /** The result of a unit "from..to": per prime p, "p:P|C:res64;" (res64 in hex, as GIMPS reports it). */
+    static String lucasLehmer(String range) {
+        int from = Integer.parseInt(range.substring(0, range.indexOf("..")));
+        int to = Integer.parseInt(range.substring(range.indexOf("..") + 2));
+        StringBuilder out = new StringBuilder();
+        Set<Integer> seen = new HashSet<>();
+        for (int p = from; p <= to; p++) {
+            if (!BigInteger.valueOf(p).isProbablePrime(50) || !seen.add(p)) {
+                continue;
+            }
+            BigInteger m = BigInteger.ONE.shiftLeft(p).subtract(BigInteger.ONE);
+            BigInteger s = BigInteger.valueOf(4).mod(m);
+            for (int i = 0; i < p - 2; i++) {
+                s = s.multiply(s).subtract(BigInteger.TWO).mod(m);
+            }
+            boolean prime = p == 2 || s.signum() == 0;
+            out.append(p).append(prime ? ":P:" : ":C:").append(Long.toHexString(s.longValue())).append(';');
+        }
+        return out.toString();
     }
 
     void setStreak(String host, int streak) throws Exception {
