@@ -55,33 +55,41 @@ abstract class BackupVerb extends Verb {
     /** The secret: from {@code --secret-file} (one trailing line break dropped) or {@code ISOS_BACKUP_SECRET}. */
     char[] secret() {
         if (secretFile != null) {
-            byte[] bytes;
-            try {
-                bytes = Files.readAllBytes(secretFile);
-            } catch (IOException e) {
-                throw new CliFailure("cannot read the secret file " + secretFile + ": " + e.getMessage(), e);
-            }
-            int end = bytes.length;
-            if (end > 0 && bytes[end - 1] == '\n') {
-                end--;
-            }
-            if (end > 0 && bytes[end - 1] == '\r') {
-                end--;
-            }
-            CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, 0, end));
-            Arrays.fill(bytes, (byte) 0);
-            char[] secret = new char[chars.remaining()];
-            chars.get(secret);
-            if (secret.length == 0) {
-                throw new CliFailure("the secret file " + secretFile + " is empty");
-            }
-            return secret;
+            return readSecret(secretFile);
         }
         String env = Isos.of(spec).env(SECRET_ENV);
         if (env == null) {
             throw new ParameterException(spec.commandLine(), "no secret: pass --secret-file FILE or set " + SECRET_ENV);
         }
         return env.toCharArray();
+    }
+
+    /** A secret file's text (UTF-8), without one trailing line break; the file's bytes are wiped from memory. */
+    static char[] readSecret(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new CliFailure("cannot read the secret file " + file + ": " + e.getMessage(), e);
+        }
+        int end = bytes.length;
+        if (end > 0 && bytes[end - 1] == '\n') {
+            end--;
+        }
+        if (end > 0 && bytes[end - 1] == '\r') {
+            end--;
+        }
+        CharBuffer chars = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, 0, end));
+        Arrays.fill(bytes, (byte) 0);
+        char[] secret = new char[chars.remaining()];
+        chars.get(secret);
+        if (chars.hasArray()) {
+            Arrays.fill(chars.array(), '\0');
+        }
+        if (secret.length == 0) {
+            throw new CliFailure("the secret file " + file + " is empty");
+        }
+        return secret;
     }
 
     /** Checks the options every verb has; a bad one is a usage error. */
