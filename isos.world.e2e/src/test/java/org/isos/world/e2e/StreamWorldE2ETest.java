@@ -1,0 +1,220 @@
+package org.isos.world.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Issue 6 on a real world: {@code ./isos dev --hosts 8}; the buyer publishes a movie (a real MPEG-TS made with ffmpeg
+ * when it is installed, else pseudo-random bytes) 4-of-8 onto all eight hosts, each lease capped at 32,000 bytes/s
+ * (256 kbit/s), and plays it back byte-identical; plays it again while two hosts are killed mid-stream and still
+ * gets every byte right, the longest stall reported; an unknown title is a clear error.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class StreamWorldE2ETest {
+
+    static final int HOSTS = 8;
+    static final long CAP = 32_000;
+    static final String TITLE = "world-movie.ts";
+
+    @TempDir
+    static Path root;
+    static World world;
+    static Path movie;
+    static boolean realVideo;
+    static long playRate;
+
+    @BeforeAll
+    static void publish() throws Exception {
+        world = World.start(root.resolve("dev"), HOSTS);
+        World.Run keys = world.isos("keys", "new", "dev");
+        assertEquals(0, keys.exit(), keys::toString);
+        movie = root.resolve("movie.ts");
+        realVideo = makeVideo(movie);
+        if (!realVideo) {
+            byte[] bytes = new byte[1_000_003];
+            new Random(6).nextBytes(bytes);
+            Files.write(movie, bytes);
+            playRate = bytes.length / 30;
+        }
+        System.out.printf("StreamWorldE2ETest: movie of %d bytes (%s), play rate %d bytes/s%n", Files.size(movie),
+                realVideo ? "MPEG-TS made by ffmpeg" : "pseudo-random: no ffmpeg here", playRate);
+        long start = System.nanoTime();
+        World.Run publish = stream("publish", movie.toString(), "--hosts", Integer.toString(HOSTS), "--k", "4",
+                "--rate-cap", Long.toString(CAP), "--title", TITLE, "--lease", "15m", "--segment", "128KiB",
+                "--play-rate", Long.toString(playRate));
+        System.out.printf("StreamWorldE2ETest: publish took %.1f s:%n%s%s", (System.nanoTime() - start) / 1e9,
+                publish.out(), publish.err());
+        assertEquals(0, publish.exit(), publish::toString);
+        assertTrue(publish.out().contains("published " + TITLE + ": " + Files.size(movie) + " bytes"), publish::toString);
+        assertTrue(Files.isRegularFile(world.home().resolve("titles/" + TITLE + ".json")));
+    }
+
+    @AfterAll
+    static void stopTheWorld() throws Exception {
+        if (world != null) {
+            world.close();
+            world.await("every process of ./isos dev stopped", Duration.ofSeconds(40), world::allStopped);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theTitleIsListedAndPlaysByteIdentical() throws Exception {
+        World.Run titles = stream("titles", "--json");
+        assertEquals(0, titles.exit(), titles::toString);
+        JsonNode listed = titles.json().path("titles").get(0);
+        assertEquals(TITLE, listed.path("title").asText(), titles::toString);
+        assertEquals(4, listed.path("k").asInt());
+        assertEquals(HOSTS, listed.path("n").asInt());
+
+        Path out = root.resolve("played.ts");
+        World.Run play = stream("play", TITLE, "-o", out.toString());
+        System.out.println("StreamWorldE2ETest: play, all hosts up:\n" + play.err());
+        assertEquals(0, play.exit(), play::toString);
+        assertArrayEquals(Files.readAllBytes(movie), Files.readAllBytes(out), "the played movie is the published one");
+        assertTrue(play.err().contains("hosts 0 in use/8 live") || play.err().contains("live"), play::toString);
+        assertTrue(play.err().contains("goodput"), play::toString);
+        if (realVideo && onPath("ffprobe")) {
+            Process probe = new ProcessBuilder("ffprobe", "-v", "error", "-show_entries", "format=format_name,duration",
+                    "-of", "default=noprint_wrappers=1", out.toString()).redirectErrorStream(true).start();
+            String text = new String(probe.getInputStream().readAllBytes());
+            assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, probe.exitValue(), text);
+            assertTrue(text.contains("format_name=mpegts"), text);
+            System.out.println("StreamWorldE2ETest: ffprobe of the played file: " + text.strip().replace('\n', ' '));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void twoHostsKilledMidStreamAndThePlaybackStillCompletesByteIdentical() throws Exception {
+        Path out = root.resolve("played-with-losses.ts");
+        Process play = start("play", TITLE, "-o", out.toString(), "--json");
+        // mid-stream: as soon as the first segment is out, two of the eight hosts die
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while ((!Files.exists(out) || Files.size(out) == 0) && play.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        long atKill = Files.exists(out) ? Files.size(out) : 0;
+        List<String> agents = new ArrayList<>(agentsByHost().values());
+        world.killAgent(agents.get(1));
+        world.killAgent(agents.get(4));
+        assertTrue(play.waitFor(180, TimeUnit.SECONDS), "play did not end");
+        String err = Files.readString(root.resolve("stream-play.err"));
+        System.out.printf("StreamWorldE2ETest: killed %s and %s with %d bytes played:%n%s", agents.get(1),
+                agents.get(4), atKill, err);
+        assertEquals(0, play.exitValue(), err);
+        assertTrue(atKill < Files.size(movie), "the hosts died mid-stream, not after it");
+        assertArrayEquals(Files.readAllBytes(movie), Files.readAllBytes(out), "every byte right after losing two hosts");
+        JsonNode report = World.JSON.readTree(err.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError("no JSON report: " + err)));
+        assertTrue(report.has("longestStallMillis"), report::toString);
+        System.out.printf("StreamWorldE2ETest: longest stall %d ms, %d stalls, start-up %d ms, goodput %.0f bytes/s"
+                + " of %d bytes/s live caps, dropped %s%n", report.path("longestStallMillis").asLong(),
+                report.path("stalls").asInt(), report.path("startupMillis").asLong(),
+                report.path("goodputBytesPerSecond").asDouble(), report.path("liveCapBytesPerSecond").asLong(),
+                report.path("dropped"));
+    }
+
+    @Test
+    @Order(3)
+    void anUnknownTitleIsAClearError() throws Exception {
+        World.Run play = stream("play", "no-such-title", "-o", root.resolve("none.ts").toString());
+        assertEquals(1, play.exit(), play::toString);
+        assertTrue(play.err().startsWith("isos stream play: unknown title 'no-such-title': no "), play::toString);
+        assertTrue(play.err().contains("titles: " + TITLE), play::toString);
+    }
+
+    /** Host id → agent data directory name. */
+    private static Map<String, String> agentsByHost() throws IOException {
+        Map<String, String> byHost = new LinkedHashMap<>();
+        for (Map.Entry<String, Properties> e : world.agentStatus().entrySet()) {
+            String host = e.getValue().getProperty("hostId");
+            if (host != null) {
+                byHost.put(host, e.getKey());
+            }
+        }
+        return byHost;
+    }
+
+    /**
+     * A 30 s MPEG-TS test pattern with a tone, about 1 MB (MPEG-2 video at 200 kbit/s, MP2 audio at 64 kbit/s), if
+     * ffmpeg is on the path.
+     */
+    private static boolean makeVideo(Path file) throws Exception {
+        if (!onPath("ffmpeg")) {
+            return false;
+        }
+        Process ffmpeg = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "30",
+                "-c:v", "mpeg2video", "-b:v", "200k", "-maxrate", "200k", "-bufsize", "400k", "-c:a", "mp2", "-b:a",
+                "64k", "-f", "mpegts", file.toString()).redirectErrorStream(true)
+                .redirectOutput(root.resolve("ffmpeg.log").toFile()).start();
+        if (!ffmpeg.waitFor(120, TimeUnit.SECONDS) || ffmpeg.exitValue() != 0) {
+            throw new AssertionError("ffmpeg failed: " + Files.readString(root.resolve("ffmpeg.log")));
+        }
+        playRate = Files.size(file) / 30;
+        return true;
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Starts {@code isos stream args…} as the dev buyer: the CLI's own class path, as the {@code isos} launcher
+     * runs it (stdout to stream-VERB.out, stderr to stream-VERB.err under the test's root).
+     */
+    private static Process start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Disos.root=" + World.ROOT, "-cp",
+                World.ROOT.resolve("isos.cli/target/cli/lib").toString() + "/*", "org.isos.cli.Isos", "stream"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(World.ROOT.toFile());
+        for (String name : List.of("ISOS_SERVER", "ISOS_TOKEN", "ISOS_HOME")) {
+            builder.environment().put(name, world.env(name));
+        }
+        return builder.redirectOutput(root.resolve("stream-" + args[0] + ".out").toFile())
+                .redirectError(root.resolve("stream-" + args[0] + ".err").toFile()).start();
+    }
+
+    private static World.Run stream(String... args) throws Exception {
+        Process process = start(args);
+        if (!process.waitFor(300, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("isos stream " + String.join(" ", args) + " did not end in 300 s");
+        }
+        return new World.Run(process.exitValue(), Files.readString(root.resolve("stream-" + args[0] + ".out")),
+                Files.readString(root.resolve("stream-" + args[0] + ".err")));
+    }
+}
