@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         subcommands = { DevCommand.class, AccountsCommand.class, DepositCommand.class, KeysCommand.class,
                 SignCommand.class, DeployCommand.class, LeasesCommand.class, ReleaseCommand.class, RenewCommand.class,
                 HostsCommand.class, BalanceCommand.class, LedgerCommand.class, BackupCommand.class,
-                StreamCommand.class })
+                StreamCommand.class, JobCommand.class })
 public final class Isos implements Callable<Integer> {
 
     static final int FAILED = 1;

@@ -1,0 +1,220 @@
+package org.isos.cli;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.isos.apps.compute.protocol.ComputeMessage;
+import org.isos.kernel.wire.ClientSession;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The job runner: the buyer's side of a job, the dispatcher between the server's queue and the hosts. Apps have no
+ * sockets, so hosts cannot pull work themselves; the runner holds sessions with the compute app on each leased host,
+ * asks the server for units for that host ({@code POST /v1/jobs/{id}/dispatch}), sends them, and reports what the
+ * host answered ({@code POST /v1/jobs/{id}/results}). It decides nothing: replication, validation, trust and credit
+ * are the server's, so neither a host nor a modified runner can validate its own results. A job progresses only
+ * while a runner runs; several may (each for its own leases).
+ */
+final class JobRunner {
+
+    /** Units a host holds at once (it runs them as kernel tasks, one core's share each). */
+    static final int IN_FLIGHT_PER_HOST = 2;
+    private static final Duration POLL = Duration.ofMillis(400);
+
+    private final ServerConnection server;
+    private final String jobId;
+    private final List<X509Certificate> ca;
+    private final PrintWriter log;
+    private final String name;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicInteger working = new AtomicInteger();
+
+    JobRunner(ServerConnection server, String jobId, List<X509Certificate> ca, PrintWriter log, String name) {
+        this.server = server;
+        this.jobId = jobId;
+        this.ca = ca;
+        this.log = log;
+        this.name = name;
+    }
+
+    /** The buyer's ACTIVE leases of the job's app bundle. */
+    static List<JsonNode> leasesOf(ServerConnection server, JsonNode job) {
+        List<JsonNode> leases = new ArrayList<>();
+        for (JsonNode l : server.get("/v1/leases?state=ACTIVE").path("leases")) {
+            if (String.valueOf(job.path("bundle").asText()).equals(l.path("bundle").asText())
+                    && "ACTIVE".equals(l.path("state").asText()) && !l.path("transportAddress").isNull()
+                    && !l.path("transportAddress").asText("").isEmpty()) {
+                leases.add(l);
+            }
+        }
+        return leases;
+    }
+
+    /**
+     * Runs the job on {@code leases} until it is DONE (or {@code timeout} passes, or no host is left working),
+     * showing progress on {@code bar}; returns the job's last state.
+     */
+    JsonNode run(List<JsonNode> leases, Duration timeout, JobProgress bar) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (JsonNode lease : leases) {
+            Thread t = new Thread(() -> host(lease), "isos-job-" + lease.path("hostId").asText());
+            t.setDaemon(true);
+            working.incrementAndGet();
+            threads.add(t);
+            t.start();
+        }
+        long end = System.nanoTime() + timeout.toNanos();
+        JsonNode job = server.get("/v1/jobs/" + ServerConnection.encode(jobId));
+        try {
+            while (!"DONE".equals(job.path("state").asText())) {
+                bar.show(job, working.get());
+                if (System.nanoTime() > end) {
+                    throw new CliFailure("job " + jobId + " is not done after " + timeout.toSeconds() + " s: "
+                            + JobProgress.summary(job));
+                }
+                if (working.get() == 0) {
+                    throw new CliFailure("job " + jobId + " cannot progress: no leased host is working on it ("
+                            + JobProgress.summary(job) + ")");
+                }
+                Thread.sleep(POLL.toMillis());
+                job = server.get("/v1/jobs/" + ServerConnection.encode(jobId));
+            }
+            bar.show(job, working.get());
+            return job;
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(2_000);
+            }
+            bar.finish();
+        }
+    }
+
+    /** One host: a session with its compute app, units out and results back until the job is done. */
+    private void host(JsonNode lease) {
+        String hostId = lease.path("hostId").asText();
+        try {
+            InetSocketAddress address = address(lease.path("transportAddress").asText());
+            int failures = 0;
+            while (!stop.get() && failures < 5) {
+                try (ClientSession session = ClientSession.open(address, ca, lease.path("buyer").asText(),
+                        lease.path("app").asText(), lease.path("id").asText())) {
+                    failures = 0;
+                    serve(session, hostId);
+                    return;
+                } catch (IOException e) {
+                    failures++;
+                    note("host " + hostId + ": " + e.getMessage() + (failures < 5 ? "; reconnecting" : "; giving up on it"));
+                    sleep(Duration.ofSeconds(2));
+                }
+            }
+        } catch (Refusal e) {
+            note("host " + hostId + " gets no more work: " + e.getMessage());
+        } catch (RuntimeException e) {
+            note("host " + hostId + ": " + e);
+        } finally {
+            working.decrementAndGet();
+        }
+    }
+
+    /** The server said no for this host (banned, no lease): stop using it. */
+    private static final class Refusal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refusal(String message) {
+            super(message);
+        }
+    }
+
+    private void serve(ClientSession session, String hostId) throws IOException {
+        Map<String, Instant> out = new LinkedHashMap<>(); // replica id → deadline
+        String path = "/v1/jobs/" + ServerConnection.encode(jobId);
+        while (!stop.get()) {
+            if (out.size() < IN_FLIGHT_PER_HOST) {
+                JsonNode units;
+                try {
+                    units = server.post(path + "/dispatch", ServerConnection.object().put("hostId", hostId)
+                            .put("max", IN_FLIGHT_PER_HOST - out.size())).path("units");
+                } catch (ServerConnection.Refused e) {
+                    if (e.status() == 403 || e.status() == 404) {
+                        throw new Refusal(e.getMessage());
+                    }
+                    note("dispatch for " + hostId + ": " + e.getMessage());
+                    sleep(Duration.ofSeconds(1));
+                    continue;
+                }
+                for (JsonNode u : units) {
+                    String replica = u.path("replicaId").asText();
+                    session.send(ComputeMessage.run(replica, Base64.getDecoder().decode(u.path("input").asText())).encode());
+                    out.put(replica, Instant.parse(u.path("deadline").asText()));
+                }
+            }
+            if (out.isEmpty()) {
+                sleep(POLL); // nothing ready for this host now: other copies are out, or the job is finishing
+                continue;
+            }
+            ComputeMessage reply;
+            try {
+                reply = ComputeMessage.decode(session.receive(POLL));
+            } catch (InterruptedIOException e) {
+                // the server reissues what misses its deadline: stop waiting for it here
+                out.values().removeIf(deadline -> deadline.isBefore(Instant.now()));
+                continue;
+            }
+            if (!out.containsKey(reply.unitId())) {
+                continue;
+            }
+            ObjectNode report = ServerConnection.object().put("hostId", hostId).put("replicaId", reply.unitId());
+            if (reply.op() == ComputeMessage.Op.RESULT) {
+                report.put("result", Base64.getEncoder().encodeToString(reply.payload()));
+            } else {
+                report.put("error", reply.reason().isBlank() ? "failed" : reply.reason());
+            }
+            ObjectNode body = ServerConnection.object();
+            body.putArray("results").add(report);
+            try {
+                server.post(path + "/results", body);
+            } catch (ServerConnection.Refused e) {
+                note("results from " + hostId + ": " + e.getMessage());
+            }
+            out.remove(reply.unitId());
+        }
+    }
+
+    static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 1) {
+            throw new IllegalArgumentException("transport address '" + hostPort + "' is not host:port");
+        }
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    private void note(String line) {
+        synchronized (log) {
+            log.println(name + ": " + line);
+            log.flush();
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
