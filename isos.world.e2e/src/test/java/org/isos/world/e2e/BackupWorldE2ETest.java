@@ -30,7 +30,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * buyer makes a key; {@code put} signs the backup app with it, leases six hosts (4-of-6, one fragment per segment on
  * each) and stores a 6 MB file; {@code get} returns it byte for byte; two holders are killed; {@code get} still
  * returns it, {@code verify} names the two dead holders; a wrong secret gets a clear error and no output file; the
- * hosts' stores hold no plaintext; {@code repair} leases the two spare hosts and restores full redundancy.
+ * hosts' stores hold no plaintext; {@code repair} leases the two spare hosts and restores full redundancy. Then one
+ * host deletes its fragments and another's rot: {@code verify} names the first missing and the second failing, and
+ * {@code get} still restores the file, excluding the rotten copies.
  */
 class BackupWorldE2ETest {
 
@@ -153,6 +155,48 @@ class BackupWorldE2ETest {
         verify = world.isos("backup", "verify", id, "--secret-file", s, "--json");
         assertEquals(0, verify.exit(), verify::toString);
         assertTrue(verify.json().get(0).get("intact").asBoolean(), verify::toString);
+
+        // one surviving host deletes its fragments, another's disk rots (a byte flipped in every 4 KiB block):
+        // the audit names the first as missing and the second as failing, and get excludes the rotten copies
+        List<String> survivors = new ArrayList<>();
+        for (JsonNode l : leases) {
+            if (!dead.contains(l.get("hostId").asText())) {
+                survivors.add(l.get("hostId").asText());
+            }
+        }
+        String deleter = survivors.get(0);
+        String rotter = survivors.get(1);
+        assertTrue(fragmentFiles(agentOf.get(deleter)).size() >= stored.get("segments").asInt());
+        for (Path f : fragmentFiles(agentOf.get(deleter))) {
+            Files.delete(f);
+        }
+        for (Path f : fragmentFiles(agentOf.get(rotter))) {
+            byte[] bytes = Files.readAllBytes(f);
+            for (int i = 100; i < bytes.length; i += 4096) {
+                bytes[i] ^= 0x40;
+            }
+            Files.write(f, bytes);
+        }
+        verify = world.isos("backup", "verify", id, "--secret-file", s, "--json");
+        assertEquals(0, verify.exit(), verify::toString);
+        health = verify.json().get(0);
+        Set<String> missingNow = new HashSet<>();
+        health.get("missingHolders").forEach(h -> missingNow.add(h.asText()));
+        Set<String> failingNow = new HashSet<>();
+        health.get("failingHolders").forEach(h -> failingNow.add(h.asText()));
+        System.out.println("BackupWorldE2ETest: after deleting on " + deleter + " and rotting on " + rotter
+                + ": missing " + missingNow + ", failing " + failingNow);
+        // the deleter answers "no fragment" (missing); only the rotten host fails its audits
+        assertTrue(missingNow.contains(deleter) || failingNow.contains(deleter), verify::toString);
+        assertTrue(Set.of(deleter).containsAll(missingNow), verify::toString);
+        Set<String> failingOthers = new HashSet<>(failingNow);
+        failingOthers.remove(deleter);
+        assertEquals(Set.of(rotter), failingOthers, verify::toString);
+        assertTrue(health.get("recoverable").asBoolean(), verify::toString);
+        Path third = root.resolve("restored-third.tar");
+        get = world.isos("backup", "get", id, "-o", third.toString(), "--secret-file", s);
+        assertEquals(0, get.exit(), get::toString);
+        assertArrayEquals(data, Files.readAllBytes(third));
         phase("the whole test", start);
     }
 
@@ -166,6 +210,14 @@ class BackupWorldE2ETest {
             }
         }
         return byHost;
+    }
+
+    /** A host's stored file fragments (the store keeps {@code frag/<id>} as {@code frag%2F<id>}; beacons are tiny). */
+    private static List<Path> fragmentFiles(String agent) throws IOException {
+        try (Stream<Path> all = Files.walk(world.agentDir(agent).resolve("kernel/stores"))) {
+            return all.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().startsWith("frag%2F"))
+                    .filter(f -> f.toFile().length() > 64 * 1024).toList();
+        }
     }
 
     private static void assertNoPlaintextInStores(byte[] data) throws IOException {
