@@ -34,8 +34,53 @@ final class DevCommand extends Verb {
             description = "how long the server and the hosts may take to come up (default ${DEFAULT-VALUE})")
     int waitSeconds;
 
+    @Option(names = "--db", paramLabel = "JDBC_URL",
+            description = "the servers' store, e.g. jdbc:postgresql://127.0.0.1:5432/isos (default: H2 in DIR/server)")
+    String db;
+
+    @Option(names = "--db-user", paramLabel = "U", description = "the store's user (with --db)")
+    String dbUser;
+
+    @Option(names = "--db-password", paramLabel = "PW", description = "the store's password (with --db)")
+    String dbPassword;
+
+    @Option(names = "--servers", paramLabel = "N", defaultValue = "1",
+            description = "server instances over the one store --db names (1 to 4; DIR/server, DIR/server-2, ... sharing"
+                    + " the first one's CA); agents and ISOS_SERVER use the first, dev.env lists all in ISOS_SERVERS"
+                    + " (default ${DEFAULT-VALUE})")
+    int servers;
+
+    @Option(names = "--restart-server-seconds", paramLabel = "S",
+            description = "a server that exits is started again after S seconds (same data and port) and the world goes on;"
+                    + " without it the world stops once no server runs")
+    Integer restartServerSeconds;
+
+    @Option(names = "--usage-period-seconds", paramLabel = "S",
+            description = "how often the agents' kernels close a usage record for each lease (default: 60)")
+    Integer usagePeriodSeconds;
+
     @Override
     public Integer call() throws Exception {
+        if (usagePeriodSeconds != null && (usagePeriodSeconds < 1 || usagePeriodSeconds > 3600)) {
+            throw new ParameterException(spec.commandLine(), "--usage-period-seconds must be 1 to 3600, not "
+                    + usagePeriodSeconds);
+        }
+        if (servers < 1 || servers > 4) {
+            throw new ParameterException(spec.commandLine(), "--servers must be 1 to 4, not " + servers);
+        }
+        if (servers > 1 && db == null) {
+            throw new ParameterException(spec.commandLine(), "--servers " + servers + " share one store: give --db JDBC_URL");
+        }
+        if (db != null && !db.startsWith("jdbc:")) {
+            throw new ParameterException(spec.commandLine(), "--db must be a JDBC URL (jdbc:...), not " + db);
+        }
+        if ((dbUser != null || dbPassword != null) && db == null) {
+            throw new ParameterException(spec.commandLine(), "--db-user and --db-password go with --db");
+        }
+        if (restartServerSeconds != null && (restartServerSeconds < 0 || restartServerSeconds > 86_400)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--restart-server-seconds must be 0 to 86400, not " + restartServerSeconds);
+        }
         if (hosts < 1 || hosts > 16) {
             throw new ParameterException(spec.commandLine(), "--hosts must be 1 to 16, not " + hosts);
         }
@@ -50,7 +95,9 @@ final class DevCommand extends Verb {
         Path serverDist = Path.of(System.getProperty("isos.server.dist", root.resolve("isos.server/target/server").toString()));
         Path agentDist = Path.of(System.getProperty("isos.agent.dist", root.resolve("isos.agent.host/target/agent").toString()));
         DevWorld world = new DevWorld(dir, serverDist.toAbsolutePath().normalize(), agentDist.toAbsolutePath().normalize(),
-                hosts, heartbeatSeconds, depositMicros, waitSeconds, out(), err());
+                hosts, heartbeatSeconds, depositMicros, waitSeconds,
+                new DevWorld.ServerPlan(servers, db, dbUser, dbPassword, restartServerSeconds,
+                        usagePeriodSeconds), out(), err());
         world.runUntilStopped();
         return 0;
     }

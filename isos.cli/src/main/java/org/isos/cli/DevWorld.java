@@ -41,12 +41,46 @@ final class DevWorld {
     private final PrintWriter out;
     private final PrintWriter err;
 
-    private Process server;
+    private final ServerPlan serverPlan;
+    /** The servers by name ("server", "server-2", ...), in start order; the first is the agents' and the CLI's. */
+    private final Map<String, Process> servers = new LinkedHashMap<>();
+    private final Map<String, Integer> serverPorts = new LinkedHashMap<>();
+    /** When each dead server is due to start again (System.nanoTime), with a restart period set. */
+    private final Map<String, Long> restarts = new LinkedHashMap<>();
     private final Map<String, Process> agents = new LinkedHashMap<>();
     private boolean stopped;
 
+    /**
+     * How the servers run: {@code count} instances over one store ({@code db}, a JDBC URL, null for each
+     * one's own H2 — so more than one needs {@code db}); {@code restartSeconds}: a server that exits is
+     * started again after that many seconds (same data directory and port) instead of ending the world,
+     * null to end the world once no server is left.
+     */
+    record ServerPlan(int count, String db, String dbUser, String dbPassword, Integer restartSeconds,
+            Integer usagePeriodSeconds) {
+        static final ServerPlan ONE_H2 = new ServerPlan(1, null, null, null, null, null);
+
+        ServerPlan {
+            if (count < 1 || count > 4) {
+                throw new IllegalArgumentException("1 to 4 servers, not " + count);
+            }
+            if (count > 1 && db == null) {
+                throw new IllegalArgumentException("several servers share one store: give a JDBC URL (--db)");
+            }
+            if (restartSeconds != null && (restartSeconds < 0 || restartSeconds > 86_400)) {
+                throw new IllegalArgumentException("a restart period of 0 to 86400 s, not " + restartSeconds);
+            }
+        }
+    }
+
     DevWorld(Path dir, Path serverDist, Path agentDist, int hosts, int heartbeatSeconds, long depositMicros,
             int waitSeconds, PrintWriter out, PrintWriter err) {
+        this(dir, serverDist, agentDist, hosts, heartbeatSeconds, depositMicros, waitSeconds, ServerPlan.ONE_H2, out, err);
+    }
+
+    DevWorld(Path dir, Path serverDist, Path agentDist, int hosts, int heartbeatSeconds, long depositMicros,
+            int waitSeconds, ServerPlan serverPlan, PrintWriter out, PrintWriter err) {
+        this.serverPlan = serverPlan;
         this.dir = dir;
         this.serverDist = serverDist;
         this.agentDist = agentDist;
@@ -97,8 +131,7 @@ final class DevWorld {
                 if (stopped) {
                     continue;
                 }
-                if (!server.isAlive()) {
-                    err.println("isos dev: the server exited (" + server.exitValue() + "); see " + log("server"));
+                if (!watchServers()) {
                     stop("stopping");
                     unhook(hook);
                     throw new CliFailure("the server exited");
@@ -113,6 +146,68 @@ final class DevWorld {
                 }
                 err.flush();
             }
+        }
+    }
+
+    /**
+     * Notices servers that exited: each is started again when its restart period is over (with one
+     * set), else the world goes on while another server runs. Whether the world goes on.
+     */
+    private boolean watchServers() throws IOException {
+        boolean anyAlive = false;
+        for (Map.Entry<String, Process> entry : servers.entrySet()) {
+            String name = entry.getKey();
+            Process process = entry.getValue();
+            if (process.isAlive()) {
+                anyAlive = true;
+                continue;
+            }
+            Integer period = serverPlan.restartSeconds();
+            Long due = restarts.get(name);
+            if (due == null) {
+                err.println("isos dev: " + name + " exited (" + process.exitValue() + "); see " + log(name)
+                        + (period == null ? "" : "; it starts again in " + period + " s"));
+                err.flush();
+                if (period == null) {
+                    restarts.put(name, Long.MAX_VALUE); // said once; never restarted
+                    continue;
+                }
+                due = System.nanoTime() + TimeUnit.SECONDS.toNanos(period);
+                restarts.put(name, due);
+            }
+            if (period != null && System.nanoTime() - due >= 0) {
+                restarts.remove(name);
+                entry.setValue(launchServer(name));
+                out.println("isos dev: " + name + " started again on port " + serverPorts.get(name));
+                out.flush();
+                anyAlive = true;
+            } else if (period != null) {
+                anyAlive = true; // about to come back: the world waits for it
+            }
+        }
+        return anyAlive;
+    }
+
+    private Process launchServer(String name) throws IOException {
+        Path data = dir.resolve(name);
+        List<String> properties = new ArrayList<>(List.of("isos.server.data=" + data,
+                "isos.server.port=" + serverPorts.get(name)));
+        if (serverPlan.db() != null) {
+            properties.add("isos.server.db=" + serverPlan.db());
+            if (serverPlan.dbUser() != null) {
+                properties.add("isos.server.dbUser=" + serverPlan.dbUser());
+            }
+            if (serverPlan.dbPassword() != null) {
+                properties.add("isos.server.dbPassword=" + serverPlan.dbPassword());
+            }
+        }
+        return launch(name, serverDist, List.of("-Xmx384m"), data, properties);
+    }
+
+    /** A port free now, kept for the server's life so that a restarted server answers where its agents look. */
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
         }
     }
 
@@ -132,16 +227,39 @@ final class DevWorld {
         // the server names the heartbeat period to its agents; OFFLINE after three missed
         Files.writeString(serverData.resolve("config").resolve("org.isos.server.http.cfg"),
                 "heartbeatSeconds=" + heartbeatSeconds + "\n");
-        out.println("isos dev: starting the server in " + serverData + " (log " + log("server") + ")");
+        out.println("isos dev: starting the server in " + serverData + " (log " + log("server") + ")"
+                + (serverPlan.db() == null ? "" : " over " + serverPlan.db()));
         out.flush();
+        Process server;
         synchronized (this) {
-            server = launch("server", serverDist, List.of("-Xmx384m"), serverData, List.of("isos.server.data=" + serverData));
+            serverPorts.put("server", freePort());
+            server = launchServer("server");
+            servers.put("server", server);
         }
         Path urlFile = serverData.resolve("server.url");
         Path rootPem = serverData.resolve("ca").resolve("root.pem");
         await("the server's URL", server, "server", () -> Files.exists(rootPem) && Files.exists(urlFile)
                 && !Files.readString(urlFile).isBlank());
         URI url = URI.create(Files.readString(urlFile).strip());
+        // further servers over the same store: the same CA (its key is a file of the first server's), so
+        // every host certificate and the server TLS chain verify at each of them
+        List<String> urls = new ArrayList<>(List.of(url.toString()));
+        for (int i = 2; i <= serverPlan.count(); i++) {
+            String name = "server-" + i;
+            Path data = dir.resolve(name);
+            copyTree(serverData.resolve("ca"), data.resolve("ca"));
+            copyTree(serverData.resolve("config"), data.resolve("config"));
+            Process another;
+            synchronized (this) {
+                serverPorts.put(name, freePort());
+                another = launchServer(name);
+                servers.put(name, another);
+            }
+            Path anotherUrl = data.resolve("server.url");
+            await(name + "'s URL", another, name, () -> Files.exists(anotherUrl) && !Files.readString(anotherUrl).isBlank());
+            urls.add(Files.readString(anotherUrl).strip());
+            out.println("isos dev: " + name + " " + urls.get(urls.size() - 1) + " (log " + log(name) + ")");
+        }
 
         Path home = dir.resolve("home");
         Files.createDirectories(home);
@@ -158,7 +276,8 @@ final class DevWorld {
 
         Path env = dir.resolve("dev.env");
         Files.writeString(env, "ISOS_SERVER=" + url + "\nISOS_TOKEN=" + buyerToken + "\nISOS_HOME=" + home
-                + "\nISOS_OWNER_TOKENS=" + String.join(",", ownerTokens) + "\n", StandardCharsets.UTF_8);
+                + "\nISOS_OWNER_TOKENS=" + String.join(",", ownerTokens) + "\n"
+                + (urls.size() > 1 ? "ISOS_SERVERS=" + String.join(",", urls) + "\n" : ""), StandardCharsets.UTF_8);
 
         for (int i = 1; i <= hosts; i++) {
             String name = "agent-" + i;
@@ -171,6 +290,9 @@ final class DevWorld {
             List<String> properties = List.of("isos.data=" + agentData, "isos.server.url=" + url, "isos.owner.token=" + owner,
                     "isos.server.ca=" + rootPem, "isos.heartbeat.seconds=" + heartbeatSeconds,
                     "isos.kernel.transportHost=127.0.0.1",
+                    // the kernels' usage periods (default 60 s): shorter ones put many records in flight
+                    "isos.kernel.usagePeriodSeconds=" + (serverPlan.usagePeriodSeconds() == null ? 60
+                            : serverPlan.usagePeriodSeconds()),
                     // this machine runs a whole world: its load is no owner at the keyboard
                     "isos.agent.policy.activityThreshold=1.0");
             synchronized (this) {
@@ -233,16 +355,14 @@ final class DevWorld {
             return;
         }
         stopped = true;
-        if (!agents.isEmpty() || server != null) {
+        if (!agents.isEmpty() || !servers.isEmpty()) {
             out.println("isos dev: " + why + ": " + (agents.isEmpty() ? "" : agents.size() + " agent"
-                    + (agents.size() == 1 ? "" : "s") + ", then ") + "the server");
+                    + (agents.size() == 1 ? "" : "s") + ", then ") + (servers.size() > 1 ? "the servers" : "the server"));
             out.flush();
         }
         List<Process> first = new ArrayList<>(agents.values());
         end(first);
-        if (server != null) {
-            end(List.of(server));
-        }
+        end(new ArrayList<>(servers.values()));
         release();
     }
 
@@ -370,13 +490,29 @@ final class DevWorld {
         }
     }
 
+    private static void copyTree(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(from)) {
+            for (Path source : tree.toList()) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
     /** A fresh world: the previous run's server, agents, home, logs and environment go (nothing else in DIR). */
     private void clean() throws IOException {
         List<Path> old = new ArrayList<>(List.of(dir.resolve("server"), dir.resolve("home"), dir.resolve("dev.env")));
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
                 String n = p.getFileName().toString();
-                if (n.matches("agent-\\d+") || n.matches("(server|agent-\\d+)\\.log")) {
+                if (n.matches("(agent|server)-\\d+") || n.matches("(server|(agent|server)-\\d+)\\.log")) {
                     old.add(p);
                 }
             }
