@@ -334,7 +334,7 @@ final class BackupCommand extends Verb {
                     report.blocked().forEach(b -> out().println("blocked: " + b));
                     report.lost().forEach(l -> out().println("lost: " + l));
                     if (report.complete()) {
-                        out().println("every segment is back to full redundancy");
+                        out().println("every segment has all n fragments");
                     }
                     out().flush();
                 }
