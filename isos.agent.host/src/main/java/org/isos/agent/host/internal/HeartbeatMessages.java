@@ -100,13 +100,18 @@ final class HeartbeatMessages {
      * a lease uses at most a share of the cores) in micro-credits outside them. Outside the hours with a
      * minimum of 0 the agent suspends app work itself, and the server places nothing on a suspended host.
      */
+    /** The categories the server leases hosts for (its {@code HostPolicy.CATEGORIES}). */
+    static final java.util.Set<String> LEASE_CATEGORIES = java.util.Set.of("compute", "storage", "streaming");
+
     static ObjectNode policy(OwnerPolicy p, LocalTime localTime) {
         ObjectNode policy = JSON.createObjectNode();
         policy.put("maxCpuShare", p.maxCpuShare());
         policy.put("storageQuotaBytes", p.storageQuotaBytes());
         policy.put("bandwidthCapBytesPerSecond", p.bandwidthCapBytesPerSecond());
         ArrayNode categories = policy.putArray("acceptedCategories");
-        new TreeSet<>(p.acceptedCategories()).forEach(categories::add);
+        // the owner's empty list means "any": the server is told every category it leases, and only those
+        new TreeSet<>(p.acceptedCategories().isEmpty() ? LEASE_CATEGORIES : p.acceptedCategories()).stream()
+                .filter(LEASE_CATEGORIES::contains).forEach(categories::add);
         policy.put("minimumPricePerHourMicros", minimumPricePerHourMicros(p, localTime));
         return policy;
     }

@@ -21,7 +21,7 @@ class ActivityMonitorTest {
 
     /** Stands in for the kernel's worker pool: records what the monitor told it. */
     static final class FakeAvailability implements Availability {
-        final List<String> calls = new ArrayList<>();
+        final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>(); // the sampler thread adds too
         volatile boolean suspended;
         volatile long suspendedAtNanos;
 
@@ -170,7 +170,8 @@ class ActivityMonitorTest {
                 java.time.Clock.systemUTC(), () -> 0.0, sampler);
         try {
             m.ownerActive("test");
-            assertTrue(kernel.suspended);
+            // the call itself, not the state: on a loaded machine the sampler may resume within the idle period
+            assertTrue(kernel.calls.stream().anyMatch(c -> c.startsWith("suspend")), kernel.calls::toString);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (kernel.suspended && System.nanoTime() < deadline) {
                 Thread.sleep(5);

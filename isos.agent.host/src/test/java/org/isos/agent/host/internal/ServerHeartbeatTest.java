@@ -101,6 +101,18 @@ class ServerHeartbeatTest {
     }
 
     @Test
+    void anOwnerWhoNamesNoCategoryOffersEveryCategoryTheServerLeases() {
+        OwnerPolicy any = new OwnerPolicy(List.of(), 0, 0.5, 0, 1, Set.of(), 0.25, Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        assertEquals("[\"compute\",\"storage\",\"streaming\"]",
+                HeartbeatMessages.policy(any, LocalTime.NOON).get("acceptedCategories").toString());
+        OwnerPolicy odd = new OwnerPolicy(List.of(), 0, 0.5, 0, 1, Set.of("rendering", "storage"), 0.25,
+                Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertEquals("[\"storage\"]", HeartbeatMessages.policy(odd, LocalTime.NOON).get("acceptedCategories").toString(),
+                "a category the server does not lease is not sent (it would refuse the heartbeat)");
+    }
+
+    @Test
     void theServersAnswerIsRead() throws Exception {
         Answer a = HeartbeatMessages.answer("""
                 {"serverTime": "2026-11-28T12:00:01Z", "nextHeartbeatSeconds": 7, "revokedSerials": ["0a1b", "ff"],
