@@ -157,6 +157,7 @@ public final class Viewer {
         long busyNanos;
         long busySince = -1;
         long lastByte;
+        int completed; // fetches that delivered a whole fragment
         String droppedFor;
 
         Slot(int number, SegmentHolder holder, long cap) {
@@ -168,7 +169,7 @@ public final class Viewer {
         /** Bytes per second while busy: measured once a chunk came, else the lease's cap (else 1 MB/s). */
         double rate(long now) {
             long busy = busyNanos + (busySince >= 0 ? now - busySince : 0);
-            if (bytes >= HOST_CHUNK_BYTES && busy > 0) {
+            if ((completed > 0 || bytes >= HOST_CHUNK_BYTES) && busy > 0) {
                 return bytes / (busy / 1e9);
             }
             return cap > 0 ? cap : 1_000_000;
@@ -264,6 +265,7 @@ public final class Viewer {
                                 + "…, the manifest says " + expected.substring(0, 12) + "…)", toCancel);
                     } else {
                         finish(this);
+                        slot.completed++;
                         arrived(this, toCancel);
                     }
                 }
@@ -403,28 +405,48 @@ public final class Viewer {
         int window = options.lookaheadSegments() > 0 ? options.lookaheadSegments()
                 : Math.max(2, (n * options.fetchesPerHolder() + k - 1) / k + 1);
         int end = Math.min(segments.length, next + window);
+        // hedge only what is due: the next segment when the buffer's depth is unknown, the next two while it is
+        // below low water (as at start-up); with a deep buffer extra fetches would only waste the hosts' caps
+        int dueEnd = Double.isNaN(bufferSeconds) ? next + 1
+                : bufferSeconds < options.lowWaterSeconds() ? next + 2 : next;
+        double slowRate = medianRate(now) / 2;
+        // holders working for a due segment get nothing else meanwhile (only the next segment may still share one
+        // when no other is left): the earliest segment's fragments then have their holders' whole cap
+        boolean[] servingDue = new boolean[slots.length];
         for (int s = next; s < end; s++) {
             SegmentState state = segments[s];
-            if (state.decoded != null || s < next) {
+            if (state.decoded != null) {
                 continue;
             }
-            // hedge only what is due: the next segment when the buffer's depth is unknown, the next two while it
-            // is below low water (as at start-up); with a deep buffer extra fetches would only waste the hosts' caps
-            boolean due = Double.isNaN(bufferSeconds) ? s == next
-                    : s < next + 2 && bufferSeconds < options.lowWaterSeconds();
+            boolean due = s < dueEnd;
             int target = k + (due ? options.hedge() : 0);
-            int have = state.received + state.active.size();
+            int have = state.received;
+            for (FetchState f : state.active) {
+                // a due segment does not count on fetches from holders at under half the median rate: the long tail
+                have += due && f.slot.rate(now) < slowRate ? 0 : 1;
+            }
             int perHolder = options.fetchesPerHolder() + (due ? 1 : 0);
             while (have < target) {
-                FetchState f = pick(state, perHolder, now);
+                FetchState f = pick(state, perHolder, now, servingDue);
+                if (f == null && s == next) { // the next segment may share a holder rather than wait
+                    f = pick(state, perHolder, now, null);
+                }
                 if (f == null) {
                     break;
                 }
-                if (have >= k) {
+                if (state.received + state.active.size() > k) {
                     hedges++;
+                }
+                if (due) {
+                    servingDue[f.slot.number] = true;
                 }
                 have++;
                 toStart.add(f);
+            }
+            if (due) {
+                for (FetchState f : state.active) {
+                    servingDue[f.slot.number] = true;
+                }
             }
             if (state.received + state.active.size() + candidates(state) < k) {
                 failure = unreachable(state);
@@ -433,8 +455,28 @@ public final class Viewer {
         }
     }
 
-    /** The untried fragment of {@code state} whose holder is expected to deliver it first, as a started fetch. */
-    private FetchState pick(SegmentState state, int perHolder, long now) {
+    /** The median rate of the holders not dropped. */
+    private double medianRate(long now) {
+        double[] rates = new double[slots.length];
+        int live = 0;
+        for (Slot slot : slots) {
+            if (slot.droppedFor == null) {
+                rates[live++] = slot.rate(now);
+            }
+        }
+        if (live == 0) {
+            return 0;
+        }
+        double[] sorted = java.util.Arrays.copyOf(rates, live);
+        java.util.Arrays.sort(sorted);
+        return sorted[live / 2];
+    }
+
+    /**
+     * The untried fragment of {@code state} whose holder is expected to deliver it first, as a started fetch;
+     * holders marked in {@code skip} are not asked.
+     */
+    private FetchState pick(SegmentState state, int perHolder, long now, boolean[] skip) {
         int best = -1;
         double bestEta = Double.MAX_VALUE;
         for (int i = 0; i < n; i++) {
@@ -442,7 +484,7 @@ public final class Viewer {
                 continue;
             }
             Slot slot = slots[state.segment.fragments().get(i).holder()];
-            if (slot.droppedFor != null || slot.inFlight >= perHolder) {
+            if (slot.droppedFor != null || slot.inFlight >= perHolder || (skip != null && skip[slot.number])) {
                 continue;
             }
             double eta = (slot.queuedBytes + state.segment.fragmentBytes()) / slot.rate(now);
