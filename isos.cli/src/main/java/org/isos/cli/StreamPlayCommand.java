@@ -4,7 +4,6 @@ import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -90,8 +89,8 @@ final class StreamPlayCommand extends Verb {
         }
         Viewer.Options options = Viewer.Options.defaults().withHedge(hedge)
                 .withStallTimeout(Duration.ofMillis(stallMillis));
-        // stdout carries the movie: the status goes to the real stderr, never into the movie's stream
-        PrintStream status = System.err;
+        // stdout carries the movie: the status goes to stderr, never into the movie's stream
+        java.io.PrintWriter status = err();
         long[] lastLength = { 0 };
         PlaybackReport report;
         Path file = toStdout ? null : Path.of(output).toAbsolutePath();
