@@ -46,7 +46,7 @@ public final class SessionSegmentHolder implements SegmentHolder {
     private Connection connection;
     private volatile boolean closed;
 
-    private record PendingFetch(Receiver receiver, boolean[] cancelled) {
+    private record PendingFetch(Receiver receiver) {
     }
 
     /**
@@ -138,8 +138,7 @@ public final class SessionSegmentHolder implements SegmentHolder {
     public Fetch fetch(String title, int segment, int index, String fragmentId, Receiver receiver) {
         SegmentMessage request = SegmentMessage.fetch(title, segment, index, fragmentId);
         String channel = request.channel();
-        boolean[] cancelled = new boolean[1];
-        PendingFetch pending = new PendingFetch(receiver, cancelled);
+        PendingFetch pending = new PendingFetch(receiver);
         fetches.put(channel, pending);
         Connection c;
         try {
@@ -153,9 +152,8 @@ public final class SessionSegmentHolder implements SegmentHolder {
             };
         }
         return () -> {
-            synchronized (cancelled) {
-                cancelled[0] = true;
-            }
+            // the host ends the stream at its next chunk; the reader hands the short end to the receiver, which
+            // ignores it (the viewer has finished with that fetch)
             try {
                 c.session.send(SegmentMessage.cancel(title, segment, index).encode());
             } catch (IOException e) {
