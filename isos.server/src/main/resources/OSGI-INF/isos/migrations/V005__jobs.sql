@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS job_units (
     error           VARCHAR(1000),
     PRIMARY KEY (job_id, seq)
 );
-CREATE INDEX IF NOT EXISTS job_units_state ON job_units (job_id, state, seq);
+-- state first: a lookup by (job_id, seq) must take the primary key, not walk this index over a whole job
+CREATE INDEX IF NOT EXISTS job_units_ready ON job_units (state, job_id, seq);
 
 -- One copy of a unit issued to a host. credit: the unit's estimated cost, granted only once validated.
 CREATE TABLE IF NOT EXISTS job_replicas (

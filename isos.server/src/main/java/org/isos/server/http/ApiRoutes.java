@@ -17,6 +17,7 @@ import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.hosts.HostRefused;
 import org.isos.server.hosts.Hosts;
+import org.isos.server.jobs.Jobs;
 import org.isos.server.leases.LeaseRefused;
 import org.isos.server.leases.Leases;
 import org.isos.server.repository.BundleRefused;
@@ -53,14 +54,20 @@ final class ApiRoutes {
         this(accounts, hosts, caPem, openApi, heartbeatSeconds, null, null, null, null);
     }
 
-    /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank) {
+        this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, null);
+    }
+
+    /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
+    ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
+            CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs) {
         new AccountRoutes(accounts, ca, caPem).addTo(this);
         new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
         new LeaseRoutes(accounts, leases).addTo(this);
         new BankRoutes(accounts, bank).addTo(this);
+        new JobRoutes(accounts, jobs).addTo(this);
         byte[] caPemBytes = caPem.getBytes(StandardCharsets.US_ASCII);
         byte[] openApiBytes = openApi.clone();
         route("GET", "/v1/ca.pem", r -> new ApiResponse(200, "application/x-pem-file", caPemBytes, Map.of(), false));

@@ -26,6 +26,7 @@ import java.util.logging.Logger;
 import org.isos.server.accounts.Accounts;
 import org.isos.server.bank.Bank;
 import org.isos.server.hosts.Hosts;
+import org.isos.server.jobs.Jobs;
 import org.isos.server.leases.Leases;
 import org.isos.server.repository.Repository;
 import org.isos.server.ca.CertificateAuthority;
@@ -83,10 +84,17 @@ public class HttpApi implements AutoCloseable {
     private volatile SslContext tls;
     private volatile List<X509Certificate> tlsChain;
 
+    /** Without the job service (tests of the other parts): its routes answer 503. */
+    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
+            Repository repository, Leases leases, Bank bank)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
+        this(config, home, ca, accounts, hosts, repository, leases, bank, null);
+    }
+
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
             @Reference Accounts accounts, @Reference Hosts hosts, @Reference Repository repository,
-            @Reference Leases leases, @Reference Bank bank)
+            @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
         // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
@@ -98,7 +106,7 @@ public class HttpApi implements AutoCloseable {
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
         this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
-                leases, bank);
+                leases, bank, jobs);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),

@@ -43,6 +43,9 @@ import org.isos.server.TestConfigs;
 import org.isos.server.accounts.internal.JdbcAccounts;
 import org.isos.server.bank.PriceTable;
 import org.isos.server.bank.internal.JdbcBank;
+import org.isos.server.jobs.internal.ExactEquivalence;
+import org.isos.server.jobs.internal.JdbcJobs;
+import org.isos.server.jobs.internal.JobsConfig;
 import org.isos.server.ca.internal.BouncyCastleAuthority;
 import org.isos.server.ca.internal.CaConfig;
 import org.isos.server.hosts.Hosts;
@@ -101,9 +104,12 @@ class ApiFuzzTest {
         ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
         JdbcHosts hosts = new JdbcHosts(store, ca);
         JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
+        JdbcRepository repository = new JdbcRepository(store, ca);
+        JdbcLeases leases = new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, Clock.systemUTC());
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
-                "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
-                new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, Clock.systemUTC()), bank);
+                "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, repository, leases, bank,
+                new JdbcJobs(TestConfigs.of(JobsConfig.class, Map.of()), store, repository, leases::holdsBundle,
+                        List.of(new ExactEquivalence()), Clock.systemUTC(), new Random()));
         client = HttpClient.newBuilder().sslContext(tls(null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
 

@@ -56,7 +56,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * Jobs in the store's {@code jobs}, {@code job_units}, {@code job_replicas} and {@code job_host_trust} tables.
  *
  * <p>Dispatch does not search the store: each running job has a {@link JobQueue} in memory, a deque of ready
- * unit numbers refilled from the store a batch at a time (index {@code job_units_state}), like BOINC's feeder.
+ * unit numbers refilled from the store a batch at a time (index {@code job_units_ready}), like BOINC's feeder.
  * Every state change goes through this component and is written through in a transaction; units that become
  * ready again (a failure, a missed deadline, a disagreement that needs one more copy, a cheater's unverified
  * work) are pushed back into the deque after the commit. A claim re-checks the unit's row, so a stale entry
@@ -591,25 +591,24 @@ public class JdbcJobs implements Jobs {
         }
         JobQueue queue = queue(buyer, jobId);
         Equivalence equivalence = equivalences.get(queue.appKind);
-        List<ReportOutcome> outcomes = new ArrayList<>();
         synchronized (queue) {
             expire(queue);
-            for (Report report : reports) {
-                Effects effects = store.transaction(c -> {
-                    Effects e = new Effects();
-                    e.outcome = apply(c, queue, equivalence, report, e);
-                    return e;
-                });
-                applyEffects(queue, effects);
-                outcomes.add(new ReportOutcome(report.replicaId(), effects.outcome));
-            }
+            // one transaction for the batch: a commit per result would bound throughput by the log's flushes
+            Effects effects = store.transaction(c -> {
+                Effects e = new Effects();
+                for (Report report : reports) {
+                    e.outcomes.add(new ReportOutcome(report.replicaId(), apply(c, queue, equivalence, report, e)));
+                }
+                return e;
+            });
+            applyEffects(queue, effects);
+            return effects.outcomes;
         }
-        return outcomes;
     }
 
     /** What a transaction changed that the in-memory queues must follow after it commits. */
     private static final class Effects {
-        String outcome;
+        final List<ReportOutcome> outcomes = new ArrayList<>();
         final List<Integer> requeued = new ArrayList<>();
         final Map<String, List<Integer>> requeuedElsewhere = new HashMap<>();
         final Map<String, Integer> released = new HashMap<>();
