@@ -71,7 +71,7 @@ public final class ServerBench {
         int hosts = positive(options, "--hosts");
         int seconds = positive(options, "--seconds");
         int inFlight = positive(options, "--in-flight");
-        int leases = positive(options, "--leases");
+        int leases = Integer.parseInt(options.get("--leases")); // 0: no allocation phase
         Path dist = Path.of(options.get("--server-dist")).toAbsolutePath();
         if (!Files.isDirectory(dist.resolve("bundles"))) {
             throw new IllegalArgumentException("no server distribution at " + dist + " (mvn -pl isos.server package)");
@@ -121,13 +121,27 @@ public final class ServerBench {
         start = System.nanoTime();
         List<Wire.Connection> hostConnections = new ArrayList<>();
         Map<Wire.Connection, SimulatedHost> hostOf = new LinkedHashMap<>();
-        for (SimulatedHost host : enrolled) {
-            Wire.Connection c = wire.connect(host.keys.getPrivate(), host.chain);
-            hostConnections.add(c);
-            hostOf.put(c, host);
+        List<CompletableFuture<Void>> connecting = new ArrayList<>();
+        AtomicInteger nextHost = new AtomicInteger();
+        for (int lane = 0; lane < 8; lane++) {
+            connecting.add(CompletableFuture.runAsync(() -> {
+                for (int i = nextHost.getAndIncrement(); i < enrolled.size(); i = nextHost.getAndIncrement()) {
+                    SimulatedHost host = enrolled.get(i);
+                    try {
+                        Wire.Connection c = wire.connect(host.keys.getPrivate(), host.chain);
+                        synchronized (hostOf) {
+                            hostConnections.add(c);
+                            hostOf.put(c, host);
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException("connecting " + host.id + " failed: " + e, e);
+                    }
+                }
+            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
         }
+        CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
         double connectSeconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("opened %d mutual-TLS connections in %.1f s (%.0f handshakes/s, one at a time)%n",
+        System.out.printf("opened %d mutual-TLS connections in %.1f s (%.0f handshakes/s, 8 at a time)%n",
                 hostConnections.size(), connectSeconds, hostConnections.size() / connectSeconds);
         for (Wire.Connection c : hostConnections) { // every host ONLINE with a policy before the measurement
             expect(c.call("POST", "/v1/hosts/" + hostOf.get(c).id + "/heartbeat", null, SimulatedHost.BEAT), 200);
@@ -136,6 +150,11 @@ public final class ServerBench {
                 closedLoop(hostConnections, inFlight, seconds, c -> c.send("POST", "/v1/hosts/" + hostOf.get(c).id
                         + "/heartbeat", null, SimulatedHost.BEAT)));
 
+        if (leaseCount <= 0) {
+            hostConnections.forEach(Wire.Connection::close);
+            plain.forEach(Wire.Connection::close);
+            return;
+        }
         // allocation: a buyer's one-host leases matched over the hosts, each released at once (on a fresh
         // connection: the first one idled past the server's idle timeout while the hosts enrolled)
         anyone.close();
@@ -377,7 +396,8 @@ public final class ServerBench {
     private static Process startServer(Path dist, Path data, Map<String, String> options) throws IOException {
         Files.createDirectories(data.resolve("config"));
         // hosts must stay ONLINE while the bench walks through ten thousand of them
-        Files.writeString(data.resolve("config/org.isos.server.http.cfg"), "heartbeatSeconds=3600\n");
+        // and keep their connections open across the set-up phases, as agents heartbeating every 30 s keep theirs
+        Files.writeString(data.resolve("config/org.isos.server.http.cfg"), "heartbeatSeconds=3600\nidleTimeoutSeconds=900\n");
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
