@@ -101,6 +101,9 @@ public final class Viewer {
         }
     }
 
+    /** How much slower than the quickest holder a holder may be to get a fragment of a segment not yet due. */
+    static final double PATIENCE = 3;
+
     private final TitleManifest manifest;
     private final Options options;
     private final SegmentCoder coder;
@@ -210,6 +213,7 @@ public final class Viewer {
         final int index;
         final Slot slot;
         final byte[] buffer;
+        final long started = System.nanoTime();
         int got;
         boolean finished;
         boolean cancelledByUs;
@@ -422,14 +426,15 @@ public final class Viewer {
             int target = k + (due ? options.hedge() : 0);
             int have = state.received;
             for (FetchState f : state.active) {
-                // a due segment does not count on fetches from holders at under half the median rate: the long tail
-                have += due && f.slot.rate(now) < slowRate ? 0 : 1;
+                // a due segment does not count on the long tail: fetches from holders at under half the median
+                // rate, or running more than twice as long as their holder's rate says they should
+                have += due && lagging(f, now, slowRate) ? 0 : 1;
             }
             int perHolder = options.fetchesPerHolder() + (due ? 1 : 0);
             while (have < target) {
-                FetchState f = pick(state, perHolder, now, servingDue);
+                FetchState f = pick(state, perHolder, now, servingDue, !due);
                 if (f == null && s == next) { // the next segment may share a holder rather than wait
-                    f = pick(state, perHolder, now, null);
+                    f = pick(state, perHolder, now, null, false);
                 }
                 if (f == null) {
                     break;
@@ -455,6 +460,12 @@ public final class Viewer {
         }
     }
 
+    private static boolean lagging(FetchState f, long now, double slowRate) {
+        double rate = f.slot.rate(now);
+        double expectedNanos = 1e9 * f.buffer.length * Math.max(1, f.slot.inFlight) / rate;
+        return rate < slowRate || now - f.started > 2 * expectedNanos;
+    }
+
     /** The median rate of the holders not dropped. */
     private double medianRate(long now) {
         double[] rates = new double[slots.length];
@@ -474,11 +485,21 @@ public final class Viewer {
 
     /**
      * The untried fragment of {@code state} whose holder is expected to deliver it first, as a started fetch;
-     * holders marked in {@code skip} are not asked.
+     * holders marked in {@code skip} are not asked. With {@code patient}, a holder that would take more than
+     * {@link #PATIENCE} times as long as the quickest holder (were it free) is not asked either: for a segment not
+     * yet due it is better to wait for a fast holder than to tie the segment to a slow one.
      */
-    private FetchState pick(SegmentState state, int perHolder, long now, boolean[] skip) {
+    private FetchState pick(SegmentState state, int perHolder, long now, boolean[] skip, boolean patient) {
         int best = -1;
         double bestEta = Double.MAX_VALUE;
+        double quickest = Double.MAX_VALUE;
+        if (patient) {
+            for (Slot slot : slots) {
+                if (slot.droppedFor == null) {
+                    quickest = Math.min(quickest, (slot.queuedBytes + state.segment.fragmentBytes()) / slot.rate(now));
+                }
+            }
+        }
         for (int i = 0; i < n; i++) {
             if (state.tried[i]) {
                 continue;
@@ -488,6 +509,9 @@ public final class Viewer {
                 continue;
             }
             double eta = (slot.queuedBytes + state.segment.fragmentBytes()) / slot.rate(now);
+            if (patient && eta > PATIENCE * quickest) {
+                continue;
+            }
             if (eta < bestEta || (eta == bestEta && i < k && best >= k)) {
                 best = i;
                 bestEta = eta;
