@@ -352,7 +352,7 @@ public final class ServerBench {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(tlsTrusting(wire))
                 .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
         java.net.http.HttpResponse<String> uploaded = client.send(java.net.http.HttpRequest.newBuilder(
-                wireUri.resolve("/v1/bundles")).header("Authorization", "Bearer " + buyer)
+                wire.server().resolve("/v1/bundles")).header("Authorization", "Bearer " + buyer)
                 .header("Content-Type", "application/java-archive")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(jar)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -362,13 +362,10 @@ public final class ServerBench {
         return JSON.readTree(uploaded.body()).path("sha256").asText();
     }
 
-    private static URI wireUri;
-    private static X509Certificate wireRoot;
-
     private static javax.net.ssl.SSLContext tlsTrusting(Wire wire) throws Exception {
         java.security.KeyStore anchors = java.security.KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
-        anchors.setCertificateEntry("isos-root", wireRoot);
+        anchors.setCertificateEntry("isos-root", wire.root());
         javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory
                 .getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
         trust.init(anchors);
@@ -424,8 +421,7 @@ public final class ServerBench {
                 throw new IllegalStateException("the server exited: " + Files.readString(data.resolve("server.log")));
             }
             if (Files.exists(url) && !Files.readString(url).isBlank()) {
-                wireUri = URI.create(Files.readString(url).strip());
-                return wireUri;
+                return URI.create(Files.readString(url).strip());
             }
             Thread.sleep(200);
         }
@@ -434,8 +430,7 @@ public final class ServerBench {
 
     private static X509Certificate rootOf(Path data) throws Exception {
         try (var in = Files.newInputStream(data.resolve("ca/root.pem"))) {
-            wireRoot = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-            return wireRoot;
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
     }
 

@@ -55,6 +55,14 @@ final class Wire implements AutoCloseable {
         this.group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
     }
 
+    URI server() {
+        return server;
+    }
+
+    X509Certificate root() {
+        return root;
+    }
+
     /** A TLS connection, with the host's key and certificate chain for mutual TLS, or none (bearer-token calls). */
     Connection connect(PrivateKey key, X509Certificate... chain) throws Exception {
         SslContextBuilder builder = SslContextBuilder.forClient().trustManager(root);
