@@ -10,6 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +24,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Issue 4's acceptance with the {@code isos job} verbs as a user types them, on {@code ./isos dev --hosts 4}: a
  * Mersenne job over 2..1300 run by the CLI's job runner on four hosts returns exactly the known exponents, every
  * host's results validated and none caught; a gene-matching job returns the same hits and scores as a single-process
- * run of the same algorithm ({@code --local}); bad input is refused with a clear message.
+ * run of the same algorithm ({@code --local}); bad input is refused with a clear message; a host killed mid-job has
+ * its units issued to the others after their deadline and the job still completes with the exact answer.
  */
 class JobWorldE2ETest {
 
@@ -99,6 +103,47 @@ class JobWorldE2ETest {
         assertEquals(3, local.json().get("queries").size(), local::toString);
         assertEquals(local.json().get("queries"), genes.json().get("queries"),
                 "the job's hits and scores equal a single-process run's");
+
+        // a host killed mid-job: its units go to the others after their deadline and the job completes
+        World.Run submitted = world.isos("job", "submit", "--app", "mersenne", "--range", "2..1800", "--unit-size", "30",
+                "--deadline", "10s");
+        assertEquals(0, submitted.exit(), submitted::toString);
+        assertTrue(submitted.err().contains("job progresses only while a runner runs")
+                || submitted.err().contains("nothing runs it yet"), submitted::toString);
+        String killed = submitted.out().strip();
+        CompletableFuture<World.Run> runner = CompletableFuture.supplyAsync(() -> {
+            try {
+                return world.isos("job", "status", killed, "--follow", "--json");
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        String token = world.env("ISOS_TOKEN");
+        world.await("the job under way", Duration.ofSeconds(120), () -> {
+            try {
+                return world.get("/v1/jobs/" + killed, token).get("validated").asInt() >= 3;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        String agent = world.agentStatus().keySet().iterator().next();
+        world.killAgent(agent);
+        World.Run followed = runner.get(6, TimeUnit.MINUTES);
+        assertEquals(0, followed.exit(), followed::toString);
+        JsonNode done = followed.json().get("job");
+        assertEquals("DONE", done.get("state").asText(), followed::toString);
+        assertEquals(done.get("units").asInt(), done.get("validated").asInt(), followed::toString);
+        int timedOut = 0;
+        for (JsonNode h : followed.json().get("hosts")) {
+            timedOut += h.get("timedOut").asInt();
+            assertEquals(0, h.get("invalidTotal").asInt(), followed::toString);
+        }
+        assertTrue(timedOut >= 1, "the dead host's units timed out and went elsewhere: " + followed);
+        World.Run after = world.isos("job", "results", killed, "--json");
+        assertEquals(0, after.exit(), after::toString);
+        List<Integer> found = new ArrayList<>();
+        after.json().get("primes").forEach(p -> found.add(p.asInt()));
+        assertEquals(KNOWN, found, after::toString);
     }
 
     /** {@code n} random DNA sequences of {@code length}, 70 letters a line. */
