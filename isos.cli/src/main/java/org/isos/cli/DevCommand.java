@@ -59,8 +59,19 @@ final class DevCommand extends Verb {
             description = "how often the agents' kernels close a usage record for each lease (default: 60)")
     Integer usagePeriodSeconds;
 
+    @Option(names = "--agent-property", paramLabel = "KEY=VALUE",
+            description = "a framework property for every agent, e.g. isos.agent.policy.idlePeriodSeconds=2 (repeatable; "
+                    + "isos.agent.policy.* and isos.kernel.* keys, see isos.agent.host/README.md)")
+    java.util.List<String> agentProperties = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+        for (String property : agentProperties) {
+            if (!property.matches("isos\\.(agent\\.policy|kernel)\\.[A-Za-z]+=[^\\s]*")) {
+                throw new ParameterException(spec.commandLine(), "--agent-property must be isos.agent.policy.<name>=<value> or "
+                        + "isos.kernel.<name>=<value>, not " + property);
+            }
+        }
         if (usagePeriodSeconds != null && (usagePeriodSeconds < 1 || usagePeriodSeconds > 3600)) {
             throw new ParameterException(spec.commandLine(), "--usage-period-seconds must be 1 to 3600, not "
                     + usagePeriodSeconds);
@@ -98,7 +109,7 @@ final class DevCommand extends Verb {
                 hosts, heartbeatSeconds, depositMicros, waitSeconds,
                 new DevWorld.ServerPlan(servers, db, dbUser, dbPassword, restartServerSeconds,
                         usagePeriodSeconds), out(), err());
-        world.runUntilStopped();
+        world.agentProperties(agentProperties).runUntilStopped();
         return 0;
     }
 }

@@ -48,6 +48,8 @@ final class DevWorld {
     /** When each dead server is due to start again (System.nanoTime), with a restart period set. */
     private final Map<String, Long> restarts = new LinkedHashMap<>();
     private final Map<String, Process> agents = new LinkedHashMap<>();
+    /** Extra framework properties for every agent ({@code isos.agent.policy.*}, {@code isos.kernel.*}), last wins. */
+    private List<String> agentProperties = List.of();
     private boolean stopped;
 
     /**
@@ -90,6 +92,12 @@ final class DevWorld {
         this.waitSeconds = waitSeconds;
         this.out = out;
         this.err = err;
+    }
+
+    /** Framework properties ({@code key=value}) every agent also gets, after dev's own. */
+    DevWorld agentProperties(List<String> properties) {
+        this.agentProperties = List.copyOf(properties);
+        return this;
     }
 
     /** Starts everything, says "ready", and returns only when stopped by a signal (then the JVM exits 0). */
@@ -295,6 +303,7 @@ final class DevWorld {
                             : serverPlan.usagePeriodSeconds()),
                     // this machine runs a whole world: its load is no owner at the keyboard
                     "isos.agent.policy.activityThreshold=1.0");
+            properties = java.util.stream.Stream.concat(properties.stream(), agentProperties.stream()).toList();
             synchronized (this) {
                 if (stopped) {
                     return;

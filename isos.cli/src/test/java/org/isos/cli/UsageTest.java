@@ -73,6 +73,7 @@ class UsageTest {
         "dev --hosts 17| isos dev: --hosts must be 1 to 16, not 17",
         "dev --hosts 1 --heartbeat-seconds 0| isos dev: --heartbeat-seconds must be 1 to 3600",
         "dev --hosts 1 --wait-seconds 1| isos dev: --wait-seconds must be 10 to 3600",
+        "dev --hosts 1 --agent-property foo=bar| isos dev: --agent-property must be isos.agent.policy.<name>=<value> or isos.kernel.<name>=<value>, not foo=bar",
         "hosts --server http://127.0.0.1:9/| isos hosts: the server URL must be https://HOST:PORT/, not 'http://127.0.0.1:9/'",
     })
     void usageErrorsExit2WithAMessage(String line, String message) {
