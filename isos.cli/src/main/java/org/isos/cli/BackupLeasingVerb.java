@@ -75,14 +75,10 @@ abstract class BackupLeasingVerb extends BackupVerb {
         String bundle = uploadApp(connection);
         JsonNode granted = null;
         int asked = count;
-        boolean storageCategory = true;
         while (granted == null) {
             ObjectNode request = ServerConnection.object().put("bundle", bundle).put("hosts", asked)
                     .put("seconds", leaseSeconds).put("cpuShare", CPU_SHARE).put("memoryBytes", MEMORY_BYTES)
-                    .put("storageBytes", storageBytes).put("bandwidthBytesPerSecond", BANDWIDTH);
-            if (storageCategory) {
-                request.put("category", "storage");
-            }
+                    .put("storageBytes", storageBytes).put("bandwidthBytesPerSecond", BANDWIDTH).put("category", "storage");
             ArrayNode excluded = request.putArray("excludeHosts");
             exclude.forEach(excluded::add);
             try {
@@ -90,13 +86,7 @@ abstract class BackupLeasingVerb extends BackupVerb {
             } catch (ServerConnection.Refused e) {
                 Matcher only = ONLY.matcher(String.valueOf(e.getMessage()));
                 int qualify = e.status() == 409 && only.find() ? Integer.parseInt(only.group(1)) : -1;
-                if (storageCategory && qualify == 0 && e.getMessage().contains("category storage not accepted")) {
-                    // An agent's empty acceptedCategories means "every kind" (isos.agent.host README), but the
-                    // server reads it as "none": until it agrees, such hosts are only reachable without a category.
-                    progress("no host accepts category storage by name (" + e.getMessage() + "); asking without a"
-                            + " category");
-                    storageCategory = false;
-                } else if (qualify > 0 && qualify < asked) {
+                if (qualify > 0 && qualify < asked) {
                     progress("asked for " + asked + " more host(s), " + qualify + " qualify: leasing those");
                     asked = qualify;
                 } else if (e.status() == 409) {

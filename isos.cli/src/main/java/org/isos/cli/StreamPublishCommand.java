@@ -239,32 +239,17 @@ final class StreamPublishCommand extends Verb {
         }
     }
 
-    /** Leases the hosts (category streaming; without a category if no host names it) and waits until they run. */
+    /** Leases the hosts (category streaming) and waits until they run. */
     private List<JsonNode> lease(ServerConnection connection, String bundle, long storage) throws InterruptedException {
-        JsonNode granted = null;
-        boolean category = true;
-        while (granted == null) {
-            ObjectNode request = ServerConnection.object().put("bundle", bundle).put("hosts", hosts)
-                    .put("seconds", leaseSeconds).put("cpuShare", CPU_SHARE).put("memoryBytes", MEMORY_BYTES)
-                    .put("storageBytes", storage).put("bandwidthBytesPerSecond", rateCap);
-            if (category) {
-                request.put("category", "streaming");
-            }
-            try {
-                granted = connection.post("/v1/leases", request);
-            } catch (ServerConnection.Refused e) {
-                if (category && e.status() == 409 && String.valueOf(e.getMessage()).contains("category streaming")
-                        && String.valueOf(e.getMessage()).contains("only 0 of")) {
-                    // an agent's empty category list means "every kind" to the agent but "none" to the server
-                    // for now: such hosts are reachable only without a category
-                    progress("no host accepts category streaming by name (" + e.getMessage() + "); asking without"
-                            + " a category");
-                    category = false;
-                } else {
-                    throw new CliFailure("lease refused: " + e.getMessage()
-                            + (e.status() == 402 ? " (a shorter --lease costs less escrow)" : ""), e);
-                }
-            }
+        ObjectNode request = ServerConnection.object().put("bundle", bundle).put("hosts", hosts)
+                .put("seconds", leaseSeconds).put("cpuShare", CPU_SHARE).put("memoryBytes", MEMORY_BYTES)
+                .put("storageBytes", storage).put("bandwidthBytesPerSecond", rateCap).put("category", "streaming");
+        JsonNode granted;
+        try {
+            granted = connection.post("/v1/leases", request);
+        } catch (ServerConnection.Refused e) {
+            throw new CliFailure("lease refused: " + e.getMessage()
+                    + (e.status() == 402 ? " (a shorter --lease costs less escrow)" : ""), e);
         }
         Map<String, JsonNode> leases = new LinkedHashMap<>();
         for (JsonNode l : granted.path("leases")) {
