@@ -491,7 +491,7 @@ public class JdbcJobs implements Jobs {
             if (!"READY".equals(state) || active >= wanted) {
                 continue; // a stale cache entry: dropped
             }
-            try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM job_replicas WHERE job_id = ? AND seq = ? AND host_id = ?")) {
+            if (issued > 0) try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM job_replicas WHERE job_id = ? AND seq = ? AND host_id = ?")) {
                 s.setString(1, queue.jobId);
                 s.setInt(2, seq);
                 s.setString(3, hostId);
@@ -638,8 +638,9 @@ public class JdbcJobs implements Jobs {
             throws SQLException {
         String hostId, state;
         int seq;
-        try (PreparedStatement s = c.prepareStatement("SELECT host_id, state, seq FROM job_replicas WHERE id = ? AND job_id = ?"
-                + " FOR UPDATE")) {
+        long pending;
+        try (PreparedStatement s = c.prepareStatement("SELECT host_id, state, seq, credit, credit_state FROM job_replicas"
+                + " WHERE id = ? AND job_id = ? FOR UPDATE")) {
             s.setString(1, report.replicaId());
             s.setString(2, queue.jobId);
             try (ResultSet r = s.executeQuery()) {
@@ -649,6 +650,7 @@ public class JdbcJobs implements Jobs {
                 hostId = r.getString(1);
                 state = r.getString(2);
                 seq = r.getInt(3);
+                pending = "PENDING".equals(r.getString(5)) ? r.getLong(4) : 0;
             }
         }
         if (!hostId.equals(report.hostId())) {
@@ -677,7 +679,7 @@ public class JdbcJobs implements Jobs {
         unit.active--;
         if (unit.expected != null) {
             boolean right = equivalence.equivalent(unit.input, unit.expected, report.result());
-            settle(c, queue, report.replicaId(), hostId, right, effects);
+            settle(c, queue, report.replicaId(), hostId, right, pending, effects);
             unit.state = right ? "VALIDATED" : "ERROR";
             unit.error = right ? null : "spot check failed by host " + hostId;
             saveUnit(c, queue.jobId, unit);
@@ -685,7 +687,7 @@ public class JdbcJobs implements Jobs {
         }
         if ("VALIDATED".equals(unit.state)) {
             boolean right = equivalence.equivalent(unit.input, unit.result, report.result());
-            settle(c, queue, report.replicaId(), hostId, right, effects);
+            settle(c, queue, report.replicaId(), hostId, right, pending, effects);
             saveUnit(c, queue.jobId, unit);
             return right ? "VALID" : "INVALID";
         }
@@ -696,14 +698,16 @@ public class JdbcJobs implements Jobs {
         // group the reported results by agreement
         List<String[]> reported = new ArrayList<>(); // replica id, host id
         List<byte[]> results = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT id, host_id, result FROM job_replicas WHERE job_id = ? AND seq = ?"
-                + " AND state = 'REPORTED' ORDER BY reported, id")) {
+        List<Long> credits = new ArrayList<>(); // pending credit of each
+        try (PreparedStatement s = c.prepareStatement("SELECT id, host_id, result, credit, credit_state FROM job_replicas"
+                + " WHERE job_id = ? AND seq = ? AND state = 'REPORTED' ORDER BY reported, id")) {
             s.setString(1, queue.jobId);
             s.setInt(2, seq);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     reported.add(new String[] { r.getString(1), r.getString(2) });
                     results.add(r.getBytes(3));
+                    credits.add("PENDING".equals(r.getString(5)) ? r.getLong(4) : 0L);
                 }
             }
         }
@@ -725,7 +729,7 @@ public class JdbcJobs implements Jobs {
             String mine = null;
             for (int i = 0; i < results.size(); i++) {
                 boolean right = equivalence.equivalent(unit.input, canonical, results.get(i));
-                settle(c, queue, reported.get(i)[0], reported.get(i)[1], right, effects);
+                settle(c, queue, reported.get(i)[0], reported.get(i)[1], right, credits.get(i), effects);
                 if (reported.get(i)[0].equals(report.replicaId())) {
                     mine = right ? "VALID" : "INVALID";
                 }
@@ -793,11 +797,17 @@ public class JdbcJobs implements Jobs {
     }
 
     /** A replica judged: credit and trust for a valid one; for an invalid one, the host is caught. */
-    private void settle(Connection c, JobQueue queue, String replicaId, String hostId, boolean valid, Effects effects)
-            throws SQLException {
-        updateState(c, replicaId, valid ? "VALID" : "INVALID");
+    private void settle(Connection c, JobQueue queue, String replicaId, String hostId, boolean valid, long credit,
+            Effects effects) throws SQLException {
+        // one statement for the state and the credit: the caller read the pending credit with the replica
+        try (PreparedStatement s = c.prepareStatement("UPDATE job_replicas SET state = ?, credit_state = CASE WHEN"
+                + " credit_state = 'PENDING' THEN ? ELSE credit_state END WHERE id = ?")) {
+            s.setString(1, valid ? "VALID" : "INVALID");
+            s.setString(2, valid ? "GRANTED" : "FORFEITED");
+            s.setString(3, replicaId);
+            s.executeUpdate();
+        }
         if (valid) {
-            long credit = setCredit(c, replicaId, "GRANTED");
             try (PreparedStatement s = c.prepareStatement("UPDATE job_host_trust SET streak = streak + 1,"
                     + " valid_total = valid_total + 1, quota = LEAST(quota + 1, ?), credit = credit + ?"
                     + " WHERE host_id = ? AND app_sha256 = ?")) {
@@ -809,8 +819,7 @@ public class JdbcJobs implements Jobs {
             }
             return;
         }
-        long own = setCredit(c, replicaId, "FORFEITED");
-        caught(c, queue.appSha256, hostId, own, effects);
+        caught(c, queue.appSha256, hostId, credit, effects);
     }
 
     /**
