@@ -1,8 +1,5 @@
 package org.isos.cli;
 
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -28,6 +24,7 @@ import picocli.CommandLine.ParameterException;
 abstract class BackupLeasingVerb extends BackupVerb {
 
     static final String APP_JAR = "isos.apps.backup.jar";
+    static final ShippedApp APP = new ShippedApp("backup", APP_JAR, "backup");
     private static final Pattern ONLY = Pattern.compile("only (\\d+) of \\d+ host");
     static final double CPU_SHARE = 0.1;
     static final long MEMORY_BYTES = 64L << 20;
@@ -127,90 +124,8 @@ abstract class BackupLeasingVerb extends BackupVerb {
 
     /** Signs the shipped app with the buyer's key (once) and uploads it; its sha256. */
     String uploadApp(ServerConnection connection) {
-        Path unsigned = appJar();
-        Path keyFile = keyFile();
-        String alias = keyFile.getFileName().toString().replaceFirst("\\.p12$", "");
-        Path signed = server.home().resolve("backup").resolve("isos.apps.backup-" + alias + ".jar");
-        try {
-            if (!Files.isRegularFile(signed)
-                    || Files.getLastModifiedTime(signed).compareTo(Files.getLastModifiedTime(unsigned)) < 0
-                    || Files.getLastModifiedTime(signed).compareTo(Files.getLastModifiedTime(keyFile)) < 0) {
-                SigningKey signing = SigningKey.load(keyFile, alias, KeysCommand.password(password, Isos.of(spec)));
-                Files.createDirectories(signed.getParent());
-                // replace: a jar someone signed already must carry only the buyer's signature to be admitted
-                BundleSigner.sign(unsigned, signed, signing, true);
-                progress("signed the backup app with key '" + alias + "' (" + signed + ")");
-            }
-            JsonNode uploaded = connection.post("/v1/bundles", Files.readAllBytes(signed), "application/java-archive");
-            return text(uploaded, "sha256");
-        } catch (ServerConnection.Refused e) {
-            throw new CliFailure("the server refused the backup app: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new CliFailure("cannot sign the backup app into " + signed + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The unsigned app: {@code --app}, else {@code apps/} beside the CLI's {@code lib/}, else the checkout's build. */
-    Path appJar() {
-        List<Path> candidates = new ArrayList<>();
-        if (app != null) {
-            candidates.add(app);
-        } else {
-            try {
-                Path code = Path.of(BackupLeasingVerb.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                candidates.add(code.getParent().resolveSibling("apps").resolve(APP_JAR));
-            } catch (URISyntaxException | RuntimeException e) {
-                // no usable code source (an unusual class loader): the checkout's copy may still be there
-            }
-            String root = System.getProperty("isos.root");
-            if (root != null) {
-                candidates.add(Path.of(root, "isos.cli", "target", "cli", "apps", APP_JAR));
-            }
-        }
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
-        }
-        throw new CliFailure("no backup app to lease hosts with (looked at " + candidates + "): build the CLI"
-                + " distribution (mvn -pl isos.cli install) or pass --app FILE.jar");
-    }
-
-    /** {@code --key} as a file, or the only {@code *.p12} in HOME. */
-    Path keyFile() {
-        Path home = server.home();
-        if (key != null) {
-            if (key.endsWith(".p12") || key.contains("/")) {
-                Path f = Path.of(key);
-                if (!Files.isRegularFile(f)) {
-                    throw new CliFailure("no key store " + f);
-                }
-                return f;
-            }
-            if (!SigningKey.NAME.matcher(key).matches()) {
-                throw new ParameterException(spec.commandLine(), "--key is a key name or a .p12 file, not '" + key + "'");
-            }
-            Path f = home.resolve(key + ".p12");
-            if (!Files.isRegularFile(f)) {
-                throw new CliFailure("no key store " + f + " (make one with `isos keys new " + key + "`)");
-            }
-            return f;
-        }
-        List<Path> keys;
-        try (Stream<Path> files = Files.list(home)) {
-            keys = files.filter(f -> f.getFileName().toString().endsWith(".p12")).sorted().toList();
-        } catch (IOException e) {
-            keys = List.of();
-        }
-        if (keys.isEmpty()) {
-            throw new CliFailure("no signing key in " + home + ": the backup app runs on hosts under your signature;"
-                    + " make a key with `isos keys new NAME` first");
-        }
-        if (keys.size() > 1) {
-            throw new ParameterException(spec.commandLine(), "several keys in " + home + " ("
-                    + keys.stream().map(p -> p.getFileName().toString()).toList() + "): pass --key NAME");
-        }
-        return keys.get(0);
+        return APP.signAndUpload(connection, APP.unsigned(app), APP.keyFile(key, server.home(), spec), server.home(),
+                KeysCommand.password(password, Isos.of(spec)), this::progress);
     }
 
     /** Host ids of leases. */

@@ -2,7 +2,6 @@ package org.isos.cli;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.isos.apps.compute.work.Fasta;
 import org.isos.apps.compute.work.GeneResult;
@@ -46,6 +44,7 @@ import picocli.CommandLine.Parameters;
 final class JobCommand extends Verb {
 
     static final String APP_JAR = "isos.apps.compute.jar";
+    static final ShippedApp APP = new ShippedApp("compute", APP_JAR, "jobs");
 
     enum App {
         mersenne, genes
@@ -365,87 +364,8 @@ final class JobCommand extends Verb {
 
         /** Signs the shipped app with the buyer's key (once, kept in HOME/jobs so its hash stays) and uploads it. */
         private String uploadApp(ServerConnection connection) {
-            Path unsigned = appJar();
-            Path keyFile = keyFile();
-            String alias = keyFile.getFileName().toString().replaceFirst("\\.p12$", "");
-            Path signed = server.home().resolve("jobs").resolve("isos.apps.compute-" + alias + ".jar");
-            try {
-                if (!Files.isRegularFile(signed)
-                        || Files.getLastModifiedTime(signed).compareTo(Files.getLastModifiedTime(unsigned)) < 0
-                        || Files.getLastModifiedTime(signed).compareTo(Files.getLastModifiedTime(keyFile)) < 0) {
-                    SigningKey signing = SigningKey.load(keyFile, alias, KeysCommand.password(password, Isos.of(spec)));
-                    Files.createDirectories(signed.getParent());
-                    BundleSigner.sign(unsigned, signed, signing, true);
-                    progress("signed the compute app with key '" + alias + "' (" + signed + ")");
-                }
-                JsonNode uploaded = connection.post("/v1/bundles", Files.readAllBytes(signed), "application/java-archive");
-                return text(uploaded, "sha256");
-            } catch (ServerConnection.Refused e) {
-                throw new CliFailure("the server refused the compute app: " + e.getMessage(), e);
-            } catch (IOException e) {
-                throw new CliFailure("cannot sign the compute app into " + signed + ": " + e.getMessage(), e);
-            }
-        }
-
-        private Path appJar() {
-            List<Path> candidates = new ArrayList<>();
-            if (appJar != null) {
-                candidates.add(appJar);
-            } else {
-                try {
-                    Path code = Path.of(JobCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                    candidates.add(code.getParent().resolveSibling("apps").resolve(APP_JAR));
-                } catch (URISyntaxException | RuntimeException e) {
-                    // no usable code source: the checkout's copy may still be there
-                }
-                String root = System.getProperty("isos.root");
-                if (root != null) {
-                    candidates.add(Path.of(root, "isos.cli", "target", "cli", "apps", APP_JAR));
-                }
-            }
-            for (Path p : candidates) {
-                if (Files.isRegularFile(p)) {
-                    return p;
-                }
-            }
-            throw new CliFailure("no compute app to lease hosts with (looked at " + candidates + "): build the CLI"
-                    + " distribution (mvn -pl isos.cli install)");
-        }
-
-        private Path keyFile() {
-            Path home = server.home();
-            if (key != null) {
-                if (key.endsWith(".p12") || key.contains("/")) {
-                    Path f = Path.of(key);
-                    if (!Files.isRegularFile(f)) {
-                        throw new CliFailure("no key store " + f);
-                    }
-                    return f;
-                }
-                if (!SigningKey.NAME.matcher(key).matches()) {
-                    throw new ParameterException(spec.commandLine(), "--key is a key name or a .p12 file, not '" + key + "'");
-                }
-                Path f = home.resolve(key + ".p12");
-                if (!Files.isRegularFile(f)) {
-                    throw new CliFailure("no key store " + f + " (make one with `isos keys new " + key + "`)");
-                }
-                return f;
-            }
-            List<Path> keys;
-            try (Stream<Path> files = Files.list(home)) {
-                keys = files.filter(f -> f.getFileName().toString().endsWith(".p12")).sorted().toList();
-            } catch (IOException e) {
-                keys = List.of();
-            }
-            if (keys.isEmpty()) {
-                throw new CliFailure("no signing key in " + home + ": the compute app runs on hosts under your"
-                        + " signature; make a key with `isos keys new NAME` first");
-            }
-            if (keys.size() > 1) {
-                throw new ParameterException(spec.commandLine(), "several keys in " + home + " ("
-                        + keys.stream().map(p -> p.getFileName().toString()).toList() + "): pass --key NAME");
-            }
-            return keys.get(0);
+            return APP.signAndUpload(connection, APP.unsigned(appJar), APP.keyFile(key, server.home(), spec),
+                    server.home(), KeysCommand.password(password, Isos.of(spec)), this::progress);
         }
     }
 

@@ -40,6 +40,7 @@ import picocli.CommandLine.Parameters;
                 + " with their SHA-256 and writes HOME/titles/TITLE.json." })
 final class StreamPublishCommand extends Verb {
 
+    static final ShippedApp APP = new ShippedApp("streaming", "isos.apps.streaming.jar", "stream");
     static final double CPU_SHARE = 0.1;
     static final long MEMORY_BYTES = 64L << 20;
 
@@ -195,48 +196,20 @@ final class StreamPublishCommand extends Verb {
 
     /** Signs the shipped app with the provider's key (again only when it changed) and uploads it; its sha256. */
     private String uploadApp(ServerConnection connection, Path home) throws IOException {
-        Path keyFile;
-        String alias;
-        if (key.endsWith(".p12") || key.contains("/")) {
-            keyFile = Path.of(key);
-            alias = null;
-        } else {
-            if (!SigningKey.NAME.matcher(key).matches()) {
-                throw new ParameterException(spec.commandLine(), "--key is a key name or a .p12 file, not '" + key + "'");
-            }
-            keyFile = home.resolve(key + ".p12");
-            alias = key;
-        }
-        if (!Files.isRegularFile(keyFile)) {
-            throw new CliFailure("no key store " + keyFile + ": the streaming app runs on hosts under your signature;"
-                    + " make a key with `isos keys new " + (alias == null ? "NAME" : alias) + "` first");
-        }
-        Path dir = home.resolve("stream");
-        Files.createDirectories(dir);
+        Path keyFile = APP.keyFile(key, home, spec);
+        // the app travels inside the streaming client's jar: copied out only when it changed, so that the
+        // signed copy (and with it the bundle's hash on the server) stays the same between runs
         byte[] app;
         try (InputStream in = StreamCommand.appBundle()) {
             app = in.readAllBytes();
         }
-        Path unsigned = dir.resolve("isos.apps.streaming.jar");
-        String label = alias != null ? alias : keyFile.getFileName().toString().replaceFirst("\\.p12$", "");
-        Path signed = dir.resolve("isos.apps.streaming-" + label + ".jar");
-        boolean changed = !Files.isRegularFile(unsigned) || !Arrays.equals(Files.readAllBytes(unsigned), app);
-        if (changed) {
+        Path unsigned = home.resolve(APP.dir()).resolve(APP.jar());
+        Files.createDirectories(unsigned.getParent());
+        if (!Files.isRegularFile(unsigned) || !Arrays.equals(Files.readAllBytes(unsigned), app)) {
             Files.write(unsigned, app);
         }
-        // signed once per app build and key, so the bundle's hash (and the server's copy) stays the same
-        if (changed || !Files.isRegularFile(signed)
-                || Files.getLastModifiedTime(signed).compareTo(Files.getLastModifiedTime(keyFile)) < 0) {
-            SigningKey signing = SigningKey.load(keyFile, alias, KeysCommand.password(password, Isos.of(spec)));
-            BundleSigner.sign(unsigned, signed, signing, true);
-            progress("signed the streaming app with key '" + label + "' (" + signed + ")");
-        }
-        try {
-            JsonNode uploaded = connection.post("/v1/bundles", Files.readAllBytes(signed), "application/java-archive");
-            return text(uploaded, "sha256");
-        } catch (ServerConnection.Refused e) {
-            throw new CliFailure("the server refused the streaming app: " + e.getMessage(), e);
-        }
+        return APP.signAndUpload(connection, unsigned, keyFile, home, KeysCommand.password(password, Isos.of(spec)),
+                this::progress);
     }
 
     /** Leases the hosts (category streaming) and waits until they run. */
