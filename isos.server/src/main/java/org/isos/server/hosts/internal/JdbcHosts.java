@@ -19,9 +19,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -31,6 +28,7 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.isos.server.internal.PeriodicSweep;
 import org.isos.server.accounts.Account;
 import org.isos.server.accounts.AccountKind;
 import org.isos.server.ca.CertificateAuthority;
@@ -73,7 +71,7 @@ public class JdbcHosts implements Hosts, AutoCloseable {
     private final CertificateAuthority ca;
     private final Duration heartbeatPeriod;
     private final Clock clock;
-    private ScheduledExecutorService sweeper;
+    private PeriodicSweep sweeper;
 
     /** The component: liveness from the HTTP API's {@code heartbeatSeconds}; sweeps every period. */
     @Activate
@@ -107,25 +105,14 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         if (sweeper != null) {
             throw new IllegalStateException("already sweeping");
         }
-        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "isos-hosts-liveness");
-            t.setDaemon(true);
-            return t;
-        });
-        long millis = Math.max(1, every.toMillis());
-        sweeper.scheduleWithFixedDelay(this::sweepQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        sweeper = new PeriodicSweep("isos-hosts-liveness", every, this::sweepQuietly);
     }
 
     @Override
     @Deactivate
     public synchronized void close() {
         if (sweeper != null) {
-            sweeper.shutdownNow();
-            try {
-                sweeper.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            sweeper.close();
             sweeper = null;
         }
     }

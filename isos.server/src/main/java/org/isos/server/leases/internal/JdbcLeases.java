@@ -23,12 +23,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.isos.server.internal.PeriodicSweep;
 import org.isos.server.accounts.Account;
 import org.isos.server.accounts.AccountKind;
 import org.isos.server.bank.Bank;
@@ -87,7 +85,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
     private final PriceTable prices;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private ScheduledExecutorService sweeper;
+    private PeriodicSweep sweeper;
 
     @Activate
     public JdbcLeases(PriceConfig config, @Reference Store store, @Reference Hosts hosts, @Reference Bank bank) {
@@ -119,25 +117,14 @@ public class JdbcLeases implements Leases, AutoCloseable {
     }
 
     synchronized void startSweeping(Duration every) {
-        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "isos-leases-sweep");
-            t.setDaemon(true);
-            return t;
-        });
-        long millis = Math.max(1, every.toMillis());
-        sweeper.scheduleWithFixedDelay(this::sweepQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        sweeper = new PeriodicSweep("isos-leases-sweep", every, this::sweepQuietly);
     }
 
     @Override
     @Deactivate
     public synchronized void close() {
         if (sweeper != null) {
-            sweeper.shutdownNow();
-            try {
-                sweeper.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            sweeper.close();
             sweeper = null;
         }
     }
