@@ -513,12 +513,12 @@ final class MarysDay {
     }
 
     private static InetSocketAddress address(JsonNode lease) {
-        String address = lease.path("transportAddress").asText();
-        int colon = address.lastIndexOf(':');
-        if (colon < 0) {
-            throw new DemoFailure("lease " + lease.path("id").asText() + " has no transport address: " + lease);
+        try {
+            InetSocketAddress unresolved = ClientSession.transportAddress(lease.path("transportAddress").asText(null));
+            return new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+        } catch (IllegalArgumentException e) {
+            throw new DemoFailure("lease " + lease.path("id").asText() + ": " + e.getMessage());
         }
-        return new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
     }
 
     /** {@code count} random DNA sequences of {@code length} bases, the same for the same seed. */

@@ -100,6 +100,31 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
+    /**
+     * A host's kernel transport address as the server lists it with a lease ({@code host:port}, or
+     * {@code [v6]:port}), unresolved.
+     *
+     * @throws IllegalArgumentException when it is not {@code host:port} with a port of 1 to 65535
+     * @since 1.1
+     */
+    public static InetSocketAddress transportAddress(String hostPort) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        int port;
+        try {
+            port = colon > 0 ? Integer.parseInt(hostPort.substring(colon + 1)) : -1;
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("transport address '" + hostPort + "' is not host:port");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
     /** The id the app sees this client as. */
     public String sessionId() {
         return sessionId;

@@ -70,23 +70,14 @@ public final class SessionHolder implements FragmentHolder, AutoCloseable {
      */
     public static SessionHolder forLease(String leaseId, String hostId, String ownerId, String transportAddress,
             long storageBytes, List<X509Certificate> trusted, String buyer, Duration timeout) {
-        int colon = transportAddress == null ? -1 : transportAddress.lastIndexOf(':');
-        int port;
+        InetSocketAddress address;
         try {
-            port = colon > 0 ? Integer.parseInt(transportAddress.substring(colon + 1)) : -1;
-        } catch (NumberFormatException e) {
-            port = -1;
+            address = ClientSession.transportAddress(transportAddress);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("lease " + leaseId + ": " + e.getMessage()
+                    + " (the host has not reported one yet?)", e);
         }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("lease " + leaseId + ": transport address '" + transportAddress
-                    + "' is not host:port (the host has not reported one yet?)");
-        }
-        String host = transportAddress.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        return new SessionHolder(hostId, ownerId, InetSocketAddress.createUnresolved(host, port), trusted, buyer,
-                leaseId, timeout, storageBytes);
+        return new SessionHolder(hostId, ownerId, address, trusted, buyer, leaseId, timeout, storageBytes);
     }
 
     private SessionHolder(String hostId, String ownerId, InetSocketAddress transport, List<X509Certificate> trusted,

@@ -82,22 +82,12 @@ public final class SessionSegmentHolder implements SegmentHolder {
 
     /** {@code host:port} (or {@code [v6]:port}) as an unresolved address. */
     public static InetSocketAddress address(String transportAddress, String leaseId) {
-        int colon = transportAddress == null ? -1 : transportAddress.lastIndexOf(':');
-        int port;
         try {
-            port = colon > 0 ? Integer.parseInt(transportAddress.substring(colon + 1)) : -1;
-        } catch (NumberFormatException e) {
-            port = -1;
+            return ClientSession.transportAddress(transportAddress);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("lease " + leaseId + ": " + e.getMessage()
+                    + " (the host has not reported one yet?)", e);
         }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("lease " + leaseId + ": transport address '" + transportAddress
-                    + "' is not host:port (the host has not reported one yet?)");
-        }
-        String host = transportAddress.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        return InetSocketAddress.createUnresolved(host, port);
     }
 
     @Override
