@@ -295,7 +295,9 @@ final class DevWorld {
             List<String> jvm = List.of("-Xmx256m", "-Djava.security.manager=allow",
                     "-Djava.security.policy==" + agentDist.resolve("security.policy"), "-Disos.agent.lib=" + agentDist.resolve("lib"),
                     "-Disos.agent.data=" + agentData);
-            List<String> properties = List.of("isos.data=" + agentData, "isos.server.url=" + url, "isos.owner.token=" + owner,
+            // every server instance: an agent whose server stops carries on with the next one
+            List<String> properties = List.of("isos.data=" + agentData, "isos.server.url=" + String.join(",", urls),
+                    "isos.owner.token=" + owner,
                     "isos.server.ca=" + rootPem, "isos.heartbeat.seconds=" + heartbeatSeconds,
                     "isos.kernel.transportHost=127.0.0.1",
                     // the kernels' usage periods (default 60 s): shorter ones put many records in flight

@@ -37,7 +37,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * (initdb and pg_ctl from the installed PostgreSQL, as the {@code postgres} user when run as root): the lease
  * scenario — deploy, ACTIVE on two hosts, expiry, the ledger balanced — and two server instances over one
  * database: a lease granted through the second runs on hosts that report to the first, and with the first
- * stopped the command line carries on with the second.
+ * stopped the command line and the agents carry on with the second.
  */
 class PostgresWorldE2ETest {
 
@@ -132,7 +132,7 @@ class PostgresWorldE2ETest {
     }
 
     @Test
-    void twoServersShareOneDatabaseAndTheCommandLineCarriesOnWithTheSecond() throws Exception {
+    void twoServersShareOneDatabaseAndTheCommandLineAndTheAgentsCarryOnWithTheSecond() throws Exception {
         String db = cluster.newDatabase("isos_pair");
         world = World.start(root.resolve("pair"), 2, "--db", cluster.url(db), "--db-user", "isos", "--servers", "2");
         List<String> urls = List.of(world.env("ISOS_SERVERS").split(","));
@@ -168,8 +168,14 @@ class PostgresWorldE2ETest {
         World.Run ledger = world.isos("ledger", "--json");
         assertEquals(0, ledger.exit(), ledger::toString);
         assertTrue(world.get("/v1/ledger/totals", world.env("ISOS_TOKEN")).path("balanced").asBoolean());
-        // the hosts keep running what they were given while their server is away
-        assertTrue(active(ids.subList(1, 2)) == 1, "the unreleased lease still runs: " + world.agentStatus());
+        // the agents carry on with the second server too: their heartbeats reach it, so the release ends the
+        // app on its host, and the other lease runs on
+        world.await("the released lease ended on its host through the second server", Duration.ofSeconds(30),
+                () -> active(ids.subList(0, 1)) == 0);
+        assertEquals(1, active(ids.subList(1, 2)), "the unreleased lease still runs: " + world.agentStatus());
+        for (java.util.Properties status : world.agentStatus().values()) {
+            assertEquals("ONLINE", status.getProperty("server"), "every agent reaches a server: " + status);
+        }
     }
 
     /** Lease id → state as `isos leases` tells it through the world's current ISOS_SERVER. */

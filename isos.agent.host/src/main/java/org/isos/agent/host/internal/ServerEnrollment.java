@@ -146,11 +146,13 @@ public class ServerEnrollment {
             KeyPair key = HostEnrollment.newKey();
             String hostId = HostEnrollment.hostIdOf(key.getPublic());
             String body = HostEnrollment.enrollmentBody(HostEnrollment.csrPem(key, hostId));
-            URI endpoint = URI.create(url.endsWith("/") ? url : url + "/").resolve("v1/hosts");
+            // several server instances over one store: each attempt goes to the next one
+            List<URI> endpoints = ServerConnection.bases(url).stream().map(base -> base.resolve("v1/hosts")).toList();
             Duration backoff = Duration.ofSeconds(1);
             int attempt = 0;
             while (!stopped) {
                 attempt++;
+                URI endpoint = endpoints.get((attempt - 1) % endpoints.size());
                 record("ENROLLING", hostId, "attempt " + attempt + " at " + endpoint);
                 Outcome outcome = attempt(client, endpoint, token, body, key, hostId, anchors, caPem, password);
                 if (outcome == Outcome.ENROLLED) {
@@ -176,14 +178,16 @@ public class ServerEnrollment {
 
     /** What is wrong with the launch settings for a first enrollment, or null. */
     static String configurationProblem(String url, String token, String caPath) {
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            return SERVER_URL + " is not a URL: " + e.getMessage();
-        }
-        if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            return SERVER_URL + " must be an https URL, not " + url;
+        for (String one : url.split(",")) {
+            URI uri;
+            try {
+                uri = URI.create(one.strip());
+            } catch (IllegalArgumentException e) {
+                return SERVER_URL + " is not a URL: " + e.getMessage();
+            }
+            if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+                return SERVER_URL + " must be an https URL (or several, separated by commas), not " + one.strip();
+            }
         }
         if (token == null) {
             return OWNER_TOKEN + " (the owner's API token) is not set";

@@ -124,16 +124,28 @@ public class ServerHeartbeat {
             usageWorker = null;
             return;
         }
+        List<URI> bases;
+        try {
+            bases = ServerConnection.bases(url);
+        } catch (IllegalArgumentException e) {
+            // enrollment refuses the same settings and says so in the status file
+            LOG.log(Level.ERROR, ServerEnrollment.SERVER_URL + ": " + e.getMessage() + "; no heartbeats");
+            agentDir = null;
+            thread = null;
+            leases = null;
+            leaseWorker = null;
+            usageWorker = null;
+            return;
+        }
         int seconds = seconds(context.getProperty(HEARTBEAT_SECONDS));
         char[] password = ServerEnrollment.identityPassword(context);
         agentDir = AgentData.directory(context);
-        URI base = URI.create(url.strip().endsWith("/") ? url.strip() : url.strip() + "/");
         leases = new ServerLeases(agentDir.resolve("server-leases.properties"), () -> hosting, this::kernelHostId,
                 this::fetch, Clock.systemUTC(), wake::release, this::deliverUsageSoon);
         leaseWorker = Executors.newSingleThreadExecutor(daemon("isos-server-leases"));
         usageWorker = Executors.newSingleThreadExecutor(daemon("isos-usage-delivery"));
         current = this;
-        thread = new Thread(() -> run(base, seconds, password), "isos-server-heartbeat");
+        thread = new Thread(() -> run(bases, seconds, password), "isos-server-heartbeat");
         thread.setDaemon(true);
         thread.start();
     }
@@ -216,7 +228,7 @@ public class ServerHeartbeat {
         return DEFAULT_SECONDS;
     }
 
-    private void run(URI base, int configuredSeconds, char[] password) {
+    private void run(List<URI> bases, int configuredSeconds, char[] password) {
         Path identity = agentDir.resolve("identity.p12");
         Path ca = agentDir.resolve("ca.pem");
         ServerConnection server = null;
@@ -231,7 +243,7 @@ public class ServerHeartbeat {
                 String outcome;
                 try {
                     if (server == null) {
-                        server = new ServerConnection(base, HostEnrollment.hostIdOf(identity, password),
+                        server = new ServerConnection(bases, HostEnrollment.hostIdOf(identity, password),
                                 tls(identity, password, ca));
                     }
                     ServerConnection.Reply reply = server.postHost("heartbeat", body());
@@ -253,9 +265,9 @@ public class ServerHeartbeat {
                 state = outcome;
                 if (!outcome.equals(logged)) {
                     if (outcome.equals("ONLINE")) {
-                        LOG.log(Level.INFO, "heartbeats reach {0} as {1} (every {2} s)", base, server.hostId(), period);
+                        LOG.log(Level.INFO, "heartbeats reach {0} as {1} (every {2} s)", server.base(), server.hostId(), period);
                     } else {
-                        LOG.log(Level.WARNING, "heartbeat to {0} failed: {1}; retrying every {2} s", base, outcome, period);
+                        LOG.log(Level.WARNING, "heartbeat to {0} failed: {1}; retrying every {2} s", bases, outcome, period);
                     }
                     logged = outcome;
                 }

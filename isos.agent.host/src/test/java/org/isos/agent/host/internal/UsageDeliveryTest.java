@@ -136,6 +136,28 @@ class UsageDeliveryTest {
     }
 
     @Test
+    void callsGoToTheNextServerWhenOneCannotBeReachedOrAnswers5xxAndStayWithTheOneThatAnswered() throws Exception {
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort(); // closed again: nothing listens there
+        }
+        String live = "https://127.0.0.1:" + server.getAddress().getPort();
+        ServerConnection two = new ServerConnection(ServerConnection.bases("https://127.0.0.1:" + dead + ", " + live),
+                "host-1", ServerHeartbeat.tls(PKI.resolve("host-1.p12"), PASSWORD, PKI.resolve("ca.pem")));
+        assertEquals(200, two.bundle("ab".repeat(32)).status(), "the second server answered");
+        assertEquals(URI.create(live + "/"), two.base(), "and is asked first from now on");
+        status = 503;
+        ServerConnection troubled = new ServerConnection(List.of(URI.create(live + "/"),
+                URI.create("https://127.0.0.1:" + dead + "/")), "host-1",
+                ServerHeartbeat.tls(PKI.resolve("host-1.p12"), PASSWORD, PKI.resolve("ca.pem")));
+        assertThrows(java.io.IOException.class, () -> troubled.postHost("usage", "{\"records\": []}"),
+                "a 5xx sends the call on; the last server cannot be reached either");
+        assertEquals(1, batches.size(), "the first server was asked once");
+        assertThrows(IllegalArgumentException.class, () -> ServerConnection.bases("http://127.0.0.1:1/, https://x:2/"));
+        assertThrows(IllegalArgumentException.class, () -> ServerConnection.bases(" , "));
+    }
+
+    @Test
     void recordsGoInBatchesOfAThousandAndEveryAnsweredOneIsForgotten() throws Exception {
         for (long s = 1; s <= 2499; s++) {
             outbox.records.add(record("l1", s));
