@@ -17,23 +17,15 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -110,7 +102,7 @@ class ApiFuzzTest {
                 "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, repository, leases, bank,
                 new JdbcJobs(TestConfigs.of(JobsConfig.class, Map.of()), store, repository, leases::holdsBundle,
                         List.of(new ExactEquivalence()), Clock.systemUTC(), new Random()));
-        client = HttpClient.newBuilder().sslContext(tls(null)).version(HttpClient.Version.HTTP_1_1)
+        client = HttpClient.newBuilder().sslContext(ApiClients.tls(ca.root(), null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
 
         JsonNode buyerAccount = json(call("POST", "/v1/accounts", null, "{\"kind\":\"buyer\",\"name\":\"Acme\"}"), 201);
@@ -121,12 +113,12 @@ class ApiFuzzTest {
 
         hostKeys = LeaseFixtures.ecKeys();
         hostId = Hosts.hostIdOf(hostKeys.getPublic().getEncoded());
-        host = hostClient(hostKeys, json(call("POST", "/v1/hosts", owner, csrBody(hostId, hostKeys)), 201)
-                .get("chain").asText());
+        host = ApiClients.client(ca.root(), hostKeys, ApiClients.chain(json(call("POST", "/v1/hosts", owner,
+                ApiClients.csrBody(hostId, hostKeys)), 201).get("chain").asText()));
         KeyPair otherKeys = LeaseFixtures.ecKeys();
         otherHostId = Hosts.hostIdOf(otherKeys.getPublic().getEncoded());
-        otherHost = hostClient(otherKeys, json(call("POST", "/v1/hosts", owner, csrBody(otherHostId, otherKeys)), 201)
-                .get("chain").asText());
+        otherHost = ApiClients.client(ca.root(), otherKeys, ApiClients.chain(json(call("POST", "/v1/hosts", owner,
+                ApiClients.csrBody(otherHostId, otherKeys)), 201).get("chain").asText()));
         json(heartbeat(host, hostId, beat()), 200);
 
         String sha256 = json(upload(buyer, LeaseFixtures.signedBundle(ca, buyerId, "org.acme.fuzzed")), 201)
@@ -256,14 +248,14 @@ class ApiFuzzTest {
         assertRefusal(impostor, "");
         UsageReport record = LeaseFixtures.signed(new UsageReport(leaseId, hostId, 100, leaseCreated,
                 leaseCreated.plusSeconds(1), 1_000_000, 0, 0, 0, false, null), hostKeys.getPrivate());
-        HttpResponse<String> stolen = usage(otherHost, hostId, "{\"records\": [" + usageJson(record) + "]}");
+        HttpResponse<String> stolen = usage(otherHost, hostId, "{\"records\": [" + ApiClients.usageJson(record) + "]}");
         assertEquals(403, stolen.statusCode(), stolen.body());
         // the other host presenting the record as its own: it holds no such lease
-        HttpResponse<String> foreign = usage(otherHost, otherHostId, "{\"records\": [" + usageJson(record) + "]}");
+        HttpResponse<String> foreign = usage(otherHost, otherHostId, "{\"records\": [" + ApiClients.usageJson(record) + "]}");
         assertTrue(foreign.statusCode() == 400 || json(foreign, 200).get("accepted").isEmpty(), foreign.body());
         // a self-signed client certificate does not chain to the ISOS root: no handshake or 401
         KeyPair selfKeys = LeaseFixtures.ecKeys();
-        HttpClient selfSigned = clientWith(selfKeys, selfSigned(selfKeys, hostId));
+        HttpClient selfSigned = ApiClients.client(ca.root(), selfKeys, selfSigned(selfKeys, hostId));
         try {
             HttpResponse<String> response = heartbeat(selfSigned, hostId, beat());
             assertEquals(401, response.statusCode(), response.body());
@@ -289,7 +281,7 @@ class ApiFuzzTest {
 
         UsageReport record = LeaseFixtures.signed(new UsageReport(leaseId, hostId, 1, leaseCreated,
                 leaseCreated.plusSeconds(1), 500_000_000L, 0, 100, 100, false, null), hostKeys.getPrivate());
-        String body = "{\"records\": [" + usageJson(record) + "]}";
+        String body = "{\"records\": [" + ApiClients.usageJson(record) + "]}";
         JsonNode accepted = json(usage(host, hostId, body), 200);
         assertEquals(1, accepted.get("accepted").size(), accepted.toString());
         String paidOnce = snapshot();
@@ -297,7 +289,7 @@ class ApiFuzzTest {
             assertEquals(accepted, json(usage(host, hostId, body), 200));
         }
         // the same record twice in one delivery
-        json(usage(host, hostId, "{\"records\": [" + usageJson(record) + "," + usageJson(record) + "]}"), 200);
+        json(usage(host, hostId, "{\"records\": [" + ApiClients.usageJson(record) + "," + ApiClients.usageJson(record) + "]}"), 200);
         assertEquals(paidOnce, snapshot());
         assertTrue(json(call("GET", "/v1/ledger/totals", buyer, null), 200).get("balanced").asBoolean());
     }
@@ -394,62 +386,12 @@ class ApiFuzzTest {
         assertFalse(response.body().contains("Exception"), "no stack trace: " + response.body());
     }
 
-    private static String csrBody(String commonName, KeyPair keys) throws Exception {
-        return JSON.writeValueAsString(Map.of("csr", LeaseFixtures.csr(commonName, keys)));
-    }
-
-    private static String usageJson(UsageReport r) throws Exception {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("leaseId", r.leaseId());
-        fields.put("hostId", r.hostId());
-        fields.put("sequence", r.sequence());
-        fields.put("from", r.from().toString());
-        fields.put("to", r.to().toString());
-        fields.put("cpuNanos", r.cpuNanos());
-        fields.put("storageByteSeconds", r.storageByteSeconds());
-        fields.put("bytesIn", r.bytesIn());
-        fields.put("bytesOut", r.bytesOut());
-        fields.put("last", r.last());
-        fields.put("signature", r.signature());
-        return JSON.writeValueAsString(fields);
-    }
-
     private static X509Certificate selfSigned(KeyPair keys, String commonName) throws Exception {
         Instant now = Instant.now();
         X500Name name = new X500Name("CN=" + commonName + ",OU=host,O=ISOS");
         return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
                 BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)),
                 name, keys.getPublic()).build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
-    }
-
-    private SSLContext tls(KeyStore identity) throws Exception {
-        KeyStore anchors = KeyStore.getInstance("PKCS12");
-        anchors.load(null, null);
-        anchors.setCertificateEntry("isos-root", ca.root());
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(anchors);
-        KeyManagerFactory keys = null;
-        if (identity != null) {
-            keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(identity, "pw".toCharArray());
-        }
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
-        return context;
-    }
-
-    private HttpClient hostClient(KeyPair keys, String chainPem) throws Exception {
-        return clientWith(keys, CertificateFactory.getInstance("X.509")
-                .generateCertificates(new ByteArrayInputStream(chainPem.getBytes(StandardCharsets.US_ASCII)))
-                .toArray(Certificate[]::new));
-    }
-
-    private HttpClient clientWith(KeyPair keys, Certificate... chain) throws Exception {
-        KeyStore identity = KeyStore.getInstance("PKCS12");
-        identity.load(null, null);
-        identity.setKeyEntry("host", keys.getPrivate(), "pw".toCharArray(), chain);
-        return HttpClient.newBuilder().sslContext(tls(identity)).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     private HttpRequest.Builder request(String path) {

@@ -5,29 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.isos.admission.BundleAdmission;
 import org.isos.server.TestConfigs;
@@ -83,7 +76,7 @@ class LeasesApiTest {
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
                 "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
                 new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank);
-        trustingIsos = tls(null);
+        trustingIsos = ApiClients.tls(ca.root(), null);
         client = HttpClient.newBuilder().sslContext(trustingIsos).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
@@ -108,16 +101,16 @@ class LeasesApiTest {
 
         // a code-signing certificate for the buyer's key
         KeyPair signing = LeaseFixtures.ecKeys();
-        JsonNode certificate = json(call("POST", "/v1/certificates", buyer, csrBody(buyerId, signing)), 201);
-        List<Certificate> chain = certificates(certificate.get("chain").asText());
+        JsonNode certificate = json(call("POST", "/v1/certificates", buyer, ApiClients.csrBody(buyerId, signing)), 201);
+        List<Certificate> chain = List.of(ApiClients.chain(certificate.get("chain").asText()));
         assertEquals(2, chain.size(), "leaf and root");
         assertEquals(ca.root(), chain.get(1));
         assertEquals(ca.rootPem(), certificate.get("caPem").asText());
         assertTrue(certificate.hasNonNull("serial") && certificate.hasNonNull("expires"), certificate.toString());
-        assertError(call("POST", "/v1/certificates", owner, csrBody("owner-x", signing)), 403, "only buyers");
-        assertError(call("POST", "/v1/certificates", buyer, csrBody("buyer-not-me", signing)), 400, "CN");
+        assertError(call("POST", "/v1/certificates", owner, ApiClients.csrBody("owner-x", signing)), 403, "only buyers");
+        assertError(call("POST", "/v1/certificates", buyer, ApiClients.csrBody("buyer-not-me", signing)), 400, "CN");
         assertError(call("POST", "/v1/certificates", buyer, "{}"), 400, "missing field 'csr'");
-        assertError(call("POST", "/v1/certificates", null, csrBody(buyerId, signing)), 401, "Authorization");
+        assertError(call("POST", "/v1/certificates", null, ApiClients.csrBody(buyerId, signing)), 401, "Authorization");
 
         // upload: a jar larger than the JSON limit passes on this route only
         byte[] filler = new byte[200 * 1024];
@@ -177,8 +170,8 @@ class LeasesApiTest {
         // a host reports its policy and transport
         KeyPair hostKeys = LeaseFixtures.ecKeys();
         String hostId = Hosts.hostIdOf(hostKeys.getPublic().getEncoded());
-        JsonNode enrolled = json(call("POST", "/v1/hosts", owner, csrBody(hostId, hostKeys)), 201);
-        HttpClient host = hostClient(hostKeys, enrolled.get("chain").asText());
+        JsonNode enrolled = json(call("POST", "/v1/hosts", owner, ApiClients.csrBody(hostId, hostKeys)), 201);
+        HttpClient host = ApiClients.client(ca.root(), hostKeys, ApiClients.chain(enrolled.get("chain").asText()));
         String status = "\"suspended\": false, \"apps\": 0, \"transport\": \"127.0.0.1:40123\", \"policy\": "
                 + "{\"maxCpuShare\": 1, \"storageQuotaBytes\": 1000000000, \"bandwidthCapBytesPerSecond\": 1000000, "
                 + "\"acceptedCategories\": [\"compute\", \"streaming\"], \"minimumPricePerHourMicros\": 0}";
@@ -254,7 +247,7 @@ class LeasesApiTest {
         Instant from = Instant.parse(lease.get("created").asText());
         UsageReport record = LeaseFixtures.signed(new UsageReport(leaseId, hostId, 1, from, from.plusSeconds(60),
                 10_000_000_000L, 0, 1000, 2000, false, null), hostKeys.getPrivate());
-        String usage = "{\"records\": [" + usageJson(record) + "]}";
+        String usage = "{\"records\": [" + ApiClients.usageJson(record) + "]}";
         JsonNode paid = json(usage(host, hostId, usage), 200);
         assertEquals(leaseId, paid.get("accepted").get(0).get("leaseId").asText());
         assertEquals(1, paid.get("accepted").get(0).get("sequence").asLong());
@@ -264,14 +257,14 @@ class LeasesApiTest {
         assertEquals(ownerBalance, json(call("GET", "/v1/balance", owner, null), 200).get("availableMicros").asLong());
         UsageReport forged = LeaseFixtures.signed(new UsageReport(leaseId, hostId, 2, from, from.plusSeconds(60), 1, 0, 0,
                 0, false, null), LeaseFixtures.ecKeys().getPrivate());
-        JsonNode refused = json(usage(host, hostId, "{\"records\": [" + usageJson(forged) + "]}"), 200);
+        JsonNode refused = json(usage(host, hostId, "{\"records\": [" + ApiClients.usageJson(forged) + "]}"), 200);
         assertEquals(0, refused.get("accepted").size());
         assertTrue(refused.get("refused").get(0).get("reason").asText().startsWith("signature does not verify"));
         assertError(call("POST", "/v1/hosts/" + hostId + "/usage", buyer, usage), 401, "no client certificate");
         assertError(usage(host, hostId, "{\"records\": {}}"), 400, "field 'records'");
-        assertError(usage(host, hostId, "{\"records\": [" + usageJson(record).replace("\"sequence\":1", "\"sequence\":0")
+        assertError(usage(host, hostId, "{\"records\": [" + ApiClients.usageJson(record).replace("\"sequence\":1", "\"sequence\":0")
                 + "]}"), 400, "records[0].sequence");
-        assertError(usage(host, hostId, "{\"records\": [" + usageJson(record).replace(from.toString(), "yesterday")
+        assertError(usage(host, hostId, "{\"records\": [" + ApiClients.usageJson(record).replace(from.toString(), "yesterday")
                 + "]}"), 400, "records[0].from");
         StringBuilder many = new StringBuilder("{\"records\": [");
         for (int i = 0; i < 1001; i++) {
@@ -305,56 +298,6 @@ class LeasesApiTest {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static String csrBody(String commonName, KeyPair keys) throws Exception {
-        return JSON.writeValueAsString(Map.of("csr", LeaseFixtures.csr(commonName, keys)));
-    }
-
-    private static String usageJson(UsageReport r) throws Exception {
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("leaseId", r.leaseId());
-        fields.put("hostId", r.hostId());
-        fields.put("sequence", r.sequence());
-        fields.put("from", r.from().toString());
-        fields.put("to", r.to().toString());
-        fields.put("cpuNanos", r.cpuNanos());
-        fields.put("storageByteSeconds", r.storageByteSeconds());
-        fields.put("bytesIn", r.bytesIn());
-        fields.put("bytesOut", r.bytesOut());
-        fields.put("last", r.last());
-        fields.put("signature", r.signature());
-        return JSON.writeValueAsString(fields);
-    }
-
-    private static List<Certificate> certificates(String pem) throws Exception {
-        return new ArrayList<>(CertificateFactory.getInstance("X.509")
-                .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
-    }
-
-    private SSLContext tls(KeyStore identity) throws Exception {
-        KeyStore anchors = KeyStore.getInstance("PKCS12");
-        anchors.load(null, null);
-        anchors.setCertificateEntry("isos-root", ca.root());
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(anchors);
-        KeyManagerFactory keys = null;
-        if (identity != null) {
-            keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(identity, "pw".toCharArray());
-        }
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
-        return context;
-    }
-
-    private HttpClient hostClient(KeyPair keys, String chainPem) throws Exception {
-        KeyStore identity = KeyStore.getInstance("PKCS12");
-        identity.load(null, null);
-        identity.setKeyEntry("host", keys.getPrivate(), "pw".toCharArray(),
-                certificates(chainPem).toArray(Certificate[]::new));
-        return HttpClient.newBuilder().sslContext(tls(identity)).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
-    }
 
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(api.uri().resolve(path)).timeout(Duration.ofSeconds(60));
