@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -294,20 +293,14 @@ public final class ServerBench {
             hosts.add(host);
             bodies.add(host.csrJson());
         }
-        ArrayDeque<Integer> todo = new ArrayDeque<>();
-        for (int i = 0; i < count; i++) {
-            todo.add(i);
-        }
+        AtomicInteger next = new AtomicInteger(); // the next host to enroll, shared by the connections
         CertificateFactory x509 = CertificateFactory.getInstance("X.509");
         List<CompletableFuture<Void>> lanes = new ArrayList<>();
         for (Wire.Connection c : connections) {
             CompletableFuture<Void> lane = CompletableFuture.runAsync(() -> {
                 while (true) {
-                    Integer i;
-                    synchronized (todo) {
-                        i = todo.poll();
-                    }
-                    if (i == null) {
+                    int i = next.getAndIncrement();
+                    if (i >= count) {
                         return;
                     }
                     try {
