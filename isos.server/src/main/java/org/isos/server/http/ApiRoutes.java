@@ -13,8 +13,10 @@ import org.isos.server.accounts.AccountRefused;
 import org.isos.server.accounts.Accounts;
 import org.isos.server.bank.Bank;
 import org.isos.server.bank.BankRefused;
+import org.isos.server.bank.LedgerSeries;
 import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.CertificateRefused;
+import org.isos.server.directives.HostDirectives;
 import org.isos.server.hosts.HostRefused;
 import org.isos.server.hosts.Hosts;
 import org.isos.server.jobs.Jobs;
@@ -59,15 +61,28 @@ final class ApiRoutes {
         this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, null);
     }
 
-    /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs) {
+        this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, jobs, null, null);
+    }
+
+    /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
+    ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
+            CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs,
+            HostDirectives directives, LedgerSeries series) {
         new AccountRoutes(accounts, ca, caPem).addTo(this);
-        new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).addTo(this);
+        new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).directives(directives).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
         new LeaseRoutes(accounts, leases).addTo(this);
         new BankRoutes(accounts, bank).addTo(this);
         new JobRoutes(accounts, jobs).addTo(this);
+        new DirectiveRoutes(accounts, directives).addTo(this);
+        new LedgerSeriesRoutes(accounts, series).addTo(this);
+        try {
+            new ConsoleRoutes().addTo(this);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         byte[] caPemBytes = caPem.getBytes(StandardCharsets.US_ASCII);
         byte[] openApiBytes = openApi.clone();
         route("GET", "/v1/ca.pem", r -> new ApiResponse(200, "application/x-pem-file", caPemBytes, Map.of(), false));

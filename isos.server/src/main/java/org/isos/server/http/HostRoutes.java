@@ -14,6 +14,7 @@ import org.isos.server.accounts.AccountKind;
 import org.isos.server.accounts.Accounts;
 import org.isos.server.ca.IssuedCertificate;
 import org.isos.server.ca.Revocation;
+import org.isos.server.directives.HostDirectives;
 import org.isos.server.hosts.EnrolledHost;
 import org.isos.server.hosts.Heartbeat;
 import org.isos.server.hosts.HostPolicy;
@@ -49,6 +50,8 @@ final class HostRoutes {
     private final Leases leases;
     private final int heartbeatSeconds;
     private final String caPemText;
+    /** The owners' directives, handed to each host in its heartbeat answer; null: none are given. */
+    private HostDirectives directives;
 
     HostRoutes(Accounts accounts, Hosts hosts, Leases leases, int heartbeatSeconds, String caPemText) {
         this.accounts = accounts;
@@ -56,6 +59,12 @@ final class HostRoutes {
         this.leases = leases;
         this.heartbeatSeconds = heartbeatSeconds;
         this.caPemText = caPemText;
+    }
+
+    /** Heartbeat answers carry the host's owner directive ({@link DirectiveRoutes#heartbeatField}). */
+    HostRoutes directives(HostDirectives directives) {
+        this.directives = directives;
+        return this;
     }
 
     void addTo(ApiRoutes routes) {
@@ -228,6 +237,9 @@ final class HostRoutes {
                 ended.addObject().put("id", lease.id())
                         .put("reason", lease.state() + (lease.reason() == null ? "" : ": " + lease.reason()));
             }
+        }
+        if (directives != null) {
+            answer.set("directives", DirectiveRoutes.heartbeatField(directives.directive(hostId)));
         }
         return Json.ok(200, answer);
     }

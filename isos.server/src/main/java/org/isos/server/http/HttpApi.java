@@ -25,6 +25,8 @@ import java.util.logging.Logger;
 
 import org.isos.server.accounts.Accounts;
 import org.isos.server.bank.Bank;
+import org.isos.server.bank.LedgerSeries;
+import org.isos.server.directives.HostDirectives;
 import org.isos.server.hosts.Hosts;
 import org.isos.server.jobs.Jobs;
 import org.isos.server.leases.Leases;
@@ -91,10 +93,18 @@ public class HttpApi implements AutoCloseable {
         this(config, home, ca, accounts, hosts, repository, leases, bank, null);
     }
 
+    /** Without the owners' directives and the ledger series (tests of the other parts): their routes answer 503. */
+    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
+            Repository repository, Leases leases, Bank bank, Jobs jobs)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null);
+    }
+
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
             @Reference Accounts accounts, @Reference Hosts hosts, @Reference Repository repository,
-            @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs)
+            @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs,
+            @Reference HostDirectives directives, @Reference LedgerSeries series)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
         // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
@@ -106,7 +116,7 @@ public class HttpApi implements AutoCloseable {
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
         this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
-                leases, bank, jobs);
+                leases, bank, jobs, directives, series);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),
@@ -137,6 +147,7 @@ public class HttpApi implements AutoCloseable {
                     TLS_CHECK_HOURS, TLS_CHECK_HOURS, TimeUnit.HOURS);
             bound = true;
             LOG.info("ISOS HTTP API listening on " + uri + " (port " + port() + ")");
+            LOG.info("ISOS web console on " + uri.resolve(ConsoleRoutes.ROOT) + " (log in with an account's API token)");
         } finally {
             if (!bound) {
                 loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
