@@ -48,9 +48,17 @@ final class HeartbeatMessages {
     record Ended(String id, String reason) {
     }
 
-    /** The server's answer; {@code problems} names the entries that were skipped. */
+    /**
+     * The server's answer; {@code problems} names the entries that were skipped; {@code directives} is the
+     * owner's directive, null when the server sent none (older servers) or it was unusable.
+     */
     record Answer(String serverTime, Integer nextHeartbeatSeconds, List<String> revokedSerials, List<Granted> leases,
-            List<Ended> ended, List<String> problems) {
+            List<Ended> ended, List<String> problems, OwnerDirectives.Directives directives) {
+
+        Answer(String serverTime, Integer nextHeartbeatSeconds, List<String> revokedSerials, List<Granted> leases,
+                List<Ended> ended, List<String> problems) {
+            this(serverTime, nextHeartbeatSeconds, revokedSerials, leases, ended, problems, null);
+        }
     }
 
     /** The answer is not JSON, or not the protocol's shape. */
@@ -197,7 +205,7 @@ final class HeartbeatMessages {
             String reason = end.path("reason").isTextual() ? end.get("reason").asText() : "ended by the server";
             ended.add(new Ended(id, reason));
         }
-        return new Answer(serverTime, next, revoked, leases, ended, problems);
+        return new Answer(serverTime, next, revoked, leases, ended, problems, DirectiveMessages.directives(root, problems));
     }
 
     /** One entry of {@code leases}, its terms checked as an inbox file's are. */

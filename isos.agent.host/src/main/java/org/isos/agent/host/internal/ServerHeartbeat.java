@@ -111,6 +111,8 @@ public class ServerHeartbeat {
     private volatile PeerDirectory peers;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile UsageOutbox outbox;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile OwnerDirectives directives;
 
     @Activate
     public ServerHeartbeat(BundleContext context, @Reference(name = "survey") HostSurvey survey) throws IOException {
@@ -197,7 +199,7 @@ public class ServerHeartbeat {
      */
     static Map<String, String> statusEntries() {
         ServerHeartbeat h = current;
-        Map<String, String> s = new TreeMap<>();
+        Map<String, String> s = new TreeMap<>(OwnerDirectives.statusEntries());
         if (h == null) {
             return s;
         }
@@ -296,6 +298,10 @@ public class ServerHeartbeat {
             logAnswerProblem("parts of the server's heartbeat answer are skipped: " + String.join("; ", answer.problems()));
         } else {
             loggedAnswerProblem = null;
+        }
+        OwnerDirectives owner = directives;
+        if (owner != null && answer.directives() != null) {
+            owner.apply(answer.directives());
         }
         if (!answer.revokedSerials().isEmpty()) {
             LOG.log(Level.DEBUG, "the server lists revoked certificates: {0}", answer.revokedSerials());
