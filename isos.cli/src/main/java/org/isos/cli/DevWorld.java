@@ -335,6 +335,8 @@ final class DevWorld {
             return online >= hosts;
         });
         out.println("isos dev: environment in " + env + "  (set -a; . " + env + "; set +a)");
+        out.println("isos dev: web console " + url.resolve("/console/") + " (log in with ISOS_TOKEN,"
+                + " or an owner's token from ISOS_OWNER_TOKENS; the browser must trust " + ca + ")");
         out.println("ready");
         out.flush();
     }
