@@ -139,8 +139,10 @@ class ConsoleWorldE2ETest {
             Thread.sleep(4000);
             assertEquals("missing", ask(session, "get event.p.done"), "no app work runs on a paused host");
             // and the server places nothing new on it
-            World.Run refused = world.isos("deploy", signed.toString(), "--hosts", "2", "--lease", "30s", "--cpu", "0.25");
+            World.Run refused = world.isos("deploy", signed.toString(), "--hosts", "1", "--lease", "30s", "--cpu", "0.25",
+                    "--storage", "1MiB", "--bandwidth", "256kbit");
             assertEquals(1, refused.exit(), "two hosts, one paused, one running the bundle already: " + refused);
+            assertTrue(refused.err().contains("suspended by the owner"), refused::toString);
 
             out = browser("resume", env);
             assertTrue(out.contains("resumed: "), out);
@@ -194,7 +196,7 @@ class ConsoleWorldE2ETest {
 
     private static List<JsonNode> deploy(Path signed, String lease) throws Exception {
         World.Run deploy = world.isos("deploy", signed.toString(), "--hosts", "2", "--lease", lease, "--cpu", "0.25",
-                "--storage", "1MiB", "--json");
+                "--storage", "1MiB", "--bandwidth", "256kbit", "--json");
         assertEquals(0, deploy.exit(), deploy::toString);
         List<JsonNode> leases = new ArrayList<>();
         deploy.json().path("leases").forEach(leases::add);
