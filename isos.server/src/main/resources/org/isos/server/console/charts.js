@@ -66,7 +66,9 @@ export function barChart({ points, since, bucketMillis, title, format }) {
     const i = Math.round(k * (count - 1) / Math.max(1, labels - 1));
     const t = new Date(start + i * bucketMillis).toISOString();
     const label = bucketMillis >= 86400000 ? t.slice(5, 10) : t.slice(5, 10) + ' ' + t.slice(11, 16);
-    svg.append(el('text', { x: (left + (i + 0.5) * slot).toFixed(2), y: height - 10, 'text-anchor': 'middle' }, label));
+    const anchor = k === 0 ? 'start' : k === labels - 1 ? 'end' : 'middle';
+    const x = k === 0 ? left : k === labels - 1 ? width - 10 : left + (i + 0.5) * slot;
+    svg.append(el('text', { x: x.toFixed(2), y: height - 10, 'text-anchor': anchor }, label));
   }
   return svg;
 }
