@@ -4,5 +4,5 @@
  * (users, escrow, the ISOS fee account) always equals deposits minus withdrawals.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.server.bank;

@@ -22,6 +22,7 @@ import org.isos.server.leases.LeaseRefused;
 import org.isos.server.leases.Leases;
 import org.isos.server.repository.BundleRefused;
 import org.isos.server.repository.Repository;
+import org.isos.server.titles.Titles;
 
 /**
  * The API's routes and what each does: plain Java over {@link ApiRequest} and {@link ApiResponse},
@@ -59,15 +60,21 @@ final class ApiRoutes {
         this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, null);
     }
 
-    /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs) {
+        this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, jobs, null);
+    }
+
+    /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
+    ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
+            CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs, Titles titles) {
         new AccountRoutes(accounts, ca, caPem).addTo(this);
         new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
         new LeaseRoutes(accounts, leases).addTo(this);
         new BankRoutes(accounts, bank).addTo(this);
         new JobRoutes(accounts, jobs).addTo(this);
+        new TitleRoutes(accounts, titles).addTo(this);
         byte[] caPemBytes = caPem.getBytes(StandardCharsets.US_ASCII);
         byte[] openApiBytes = openApi.clone();
         route("GET", "/v1/ca.pem", r -> new ApiResponse(200, "application/x-pem-file", caPemBytes, Map.of(), false));

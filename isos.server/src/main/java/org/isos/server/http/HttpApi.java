@@ -29,6 +29,7 @@ import org.isos.server.hosts.Hosts;
 import org.isos.server.jobs.Jobs;
 import org.isos.server.leases.Leases;
 import org.isos.server.repository.Repository;
+import org.isos.server.titles.Titles;
 import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.TlsCredentials;
@@ -91,10 +92,17 @@ public class HttpApi implements AutoCloseable {
         this(config, home, ca, accounts, hosts, repository, leases, bank, null);
     }
 
+    /** Without the title registry (tests of the other parts): its routes answer 503. */
+    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
+            Repository repository, Leases leases, Bank bank, Jobs jobs)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null);
+    }
+
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
             @Reference Accounts accounts, @Reference Hosts hosts, @Reference Repository repository,
-            @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs)
+            @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs, @Reference Titles titles)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
         // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
@@ -106,7 +114,7 @@ public class HttpApi implements AutoCloseable {
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
         this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
-                leases, bank, jobs);
+                leases, bank, jobs, titles);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),

@@ -101,7 +101,8 @@ class ApiFuzzTest {
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
                 "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, repository, leases, bank,
                 new JdbcJobs(TestConfigs.of(JobsConfig.class, Map.of()), store, repository, leases::holdsBundle,
-                        List.of(new ExactEquivalence()), Clock.systemUTC(), new Random()));
+                        List.of(new ExactEquivalence()), Clock.systemUTC(), new Random()),
+                new org.isos.server.titles.internal.JdbcTitles(store, bank));
         client = HttpClient.newBuilder().sslContext(ApiClients.tls(ca.root(), null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -310,7 +311,8 @@ class ApiFuzzTest {
                 byte[] body = new byte[random.nextInt(round < 3 ? 64 : 4096) + 1];
                 random.nextBytes(body);
                 String path = route[1].replace("{hostId}", round % 2 == 0 ? hostId : noise(random))
-                        .replace("{sha256}", noise(random)).replace("{id}", round % 2 == 0 ? leaseId : noise(random));
+                        .replace("{sha256}", noise(random)).replace("{id}", round % 2 == 0 ? leaseId : noise(random))
+                        .replace("{name}", noise(random));
                 // as nobody, as the buyer, as the owner and as the host (mutual TLS); the token routes'
                 // own effect (a new token, a revoked one) needs no body, so they are fuzzed unauthenticated only
                 List<HttpResponse<String>> answers = new ArrayList<>();

@@ -195,7 +195,8 @@ class HttpApiTest {
                 "/v1/hosts/{hostId}/heartbeat", "/v1/hosts/{hostId}/usage", "/v1/certificates", "/v1/bundles",
                 "/v1/bundles/{sha256}", "/v1/leases", "/v1/leases/{id}", "/v1/leases/{id}/renew", "/v1/deposits",
                 "/v1/withdrawals", "/v1/balance", "/v1/ledger", "/v1/ledger/totals", "/v1/ca.pem", "/v1/openapi.json",
-                "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/dispatch", "/v1/jobs/{id}/results", "/v1/jobs/{id}/hosts"),
+                "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/dispatch", "/v1/jobs/{id}/results", "/v1/jobs/{id}/hosts",
+                "/v1/titles", "/v1/titles/{name}", "/v1/titles/{name}/views"),
                 served.keySet());
         for (Map.Entry<String, List<String>> route : served.entrySet()) {
             assertTrue(paths.has(route.getKey()), "described: " + route.getKey());
