@@ -127,7 +127,8 @@ final class StreamPlayCommand extends Verb {
                 status.println();
             }
             throw new CliFailure("playing " + title + " failed: " + e.getMessage()
-                    + (file == null ? "" : " (" + file + " holds the segments before it, all verified)"), e);
+                    + (file == null ? "" : " (" + file + " holds the segments before it, all verified)")
+                    + "; the view is paid: --view-id " + id + " plays it again without a new charge", e);
         } finally {
             holders.forEach(SessionSegmentHolder::close);
         }
