@@ -16,7 +16,7 @@ import picocli.CommandLine.ParameterException;
                 "Use it from another shell:  set -a; . DIR/dev.env; set +a; ./isos balance" })
 final class DevCommand extends Verb {
 
-    @Option(names = "--hosts", required = true, paramLabel = "N", description = "how many host agents (1 to 16)")
+    @Option(names = "--hosts", required = true, paramLabel = "N", description = "how many host agents (1 to 64)")
     int hosts;
 
     @Option(names = "--data", paramLabel = "DIR", description = "where it all lives (default: target/dev of the checkout)")
@@ -92,8 +92,8 @@ final class DevCommand extends Verb {
             throw new ParameterException(spec.commandLine(),
                     "--restart-server-seconds must be 0 to 86400, not " + restartServerSeconds);
         }
-        if (hosts < 1 || hosts > 16) {
-            throw new ParameterException(spec.commandLine(), "--hosts must be 1 to 16, not " + hosts);
+        if (hosts < 1 || hosts > 64) {
+            throw new ParameterException(spec.commandLine(), "--hosts must be 1 to 64, not " + hosts);
         }
         if (heartbeatSeconds < 1 || heartbeatSeconds > 3600) {
             throw new ParameterException(spec.commandLine(), "--heartbeat-seconds must be 1 to 3600, not " + heartbeatSeconds);

@@ -11,6 +11,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import org.isos.apps.streaming.client.PlaybackReport;
 import org.isos.apps.streaming.client.PlaybackStatus;
@@ -18,23 +19,30 @@ import org.isos.apps.streaming.client.SessionSegmentHolder;
 import org.isos.apps.streaming.client.StreamException;
 import org.isos.apps.streaming.client.TitleManifest;
 import org.isos.apps.streaming.client.Viewer;
+import org.isos.apps.streaming.protocol.SegmentMessage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code isos stream play TITLE [-o FILE | -]}: plays a title from its holders with the deadline-aware viewer, in
- * order, into FILE or stdout (for a player: {@code isos stream play T - | ffplay -}); one status line on stderr
- * (progress, buffer, rate, hosts in use, stalls), then a summary.
+ * {@code isos stream play TITLE [-o FILE | -]}: buys a view of a title from the server (the provider's price, paid
+ * once per view id; the answer carries the manifest), then plays it from its holders with the deadline-aware viewer,
+ * in order, into FILE or stdout (for a player: {@code isos stream play T - | ffplay -}); the charge, then one status
+ * line on stderr (progress, buffer, rate, hosts in use, stalls), then a summary. Nothing is written when the view
+ * cannot be bought.
  */
 @Command(name = "play", mixinStandardHelpOptions = true,
-        description = { "Plays a title from many hosts at once into FILE or stdout (-), every fragment checked"
-                + " against the manifest's SHA-256; a status line on stderr. Exit 1 when a segment cannot be had"
-                + " (FILE then holds the segments before it, all verified)." })
+        description = { "Buys a view of a title (POST /v1/titles/TITLE/views: the provider's price, charged once per"
+                + " view id) and plays it from many hosts at once into FILE or stdout (-), every fragment checked"
+                + " against the manifest's SHA-256; the charge and a status line on stderr. Exit 1 when the view"
+                + " cannot be bought (nothing written) or a segment cannot be had (FILE then holds the segments"
+                + " before it, all verified)." })
 final class StreamPlayCommand extends Verb {
 
     @Parameters(index = "0", paramLabel = "TITLE", description = "a published title (isos stream titles)")
@@ -46,11 +54,12 @@ final class StreamPlayCommand extends Verb {
     @Option(names = { "-o", "--output" }, paramLabel = "FILE", description = "write the movie here (- for stdout)")
     String output;
 
-    @Option(names = "--home", paramLabel = "DIR", description = "titles and the CA (default: $ISOS_HOME, else ~/.isos)")
-    Path home;
+    @Mixin
+    ServerOptions server;
 
-    @Option(names = "--ca", paramLabel = "FILE", description = "the ISOS CA root, PEM (default: HOME/ca.pem)")
-    Path ca;
+    @Option(names = "--view-id", paramLabel = "ID",
+            description = "the view's id, 1-100 of A-Z a-z 0-9 . _ : - (default: a new one); the same id is charged once")
+    String viewId;
 
     @Option(names = "--hedge", paramLabel = "H", defaultValue = "2",
             description = "extra fetches for a segment that is due (default ${DEFAULT-VALUE})")
@@ -77,11 +86,19 @@ final class StreamPlayCommand extends Verb {
         if (stallMillis < 100 || stallMillis > 600_000) {
             throw new ParameterException(spec.commandLine(), "--stall-ms must be 100 to 600000, not " + stallMillis);
         }
-        Path dir = home != null ? home.toAbsolutePath() : Isos.of(spec).env("ISOS_HOME") != null
-                ? Path.of(Isos.of(spec).env("ISOS_HOME")).toAbsolutePath()
-                : Path.of(System.getProperty("user.home"), ".isos");
-        TitleManifest manifest = StreamCommand.manifest(dir, title);
-        X509Certificate caCert = ca(ca != null ? ca.toAbsolutePath() : dir.resolve("ca.pem"));
+        String id = viewId != null ? viewId : UUID.randomUUID().toString();
+        if (!id.matches("[A-Za-z0-9._:-]{1,100}")) {
+            throw new ParameterException(spec.commandLine(), "--view-id must be 1 to 100 of A-Z a-z 0-9 . _ : -, not '"
+                    + id + "'");
+        }
+        try {
+            SegmentMessage.checkTitle(title);
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure("unknown title '" + title + "': " + e.getMessage());
+        }
+        ServerConnection connection = server.withToken();
+        X509Certificate caCert = ca(server.ca != null ? server.ca.toAbsolutePath() : server.home().resolve("ca.pem"));
+        TitleManifest manifest = buyView(connection, id);
         boolean toStdout = output == null || output.equals("-");
         List<SessionSegmentHolder> holders = new ArrayList<>();
         for (TitleManifest.Holder h : manifest.holders()) {
@@ -110,7 +127,8 @@ final class StreamPlayCommand extends Verb {
                 status.println();
             }
             throw new CliFailure("playing " + title + " failed: " + e.getMessage()
-                    + (file == null ? "" : " (" + file + " holds the segments before it, all verified)"), e);
+                    + (file == null ? "" : " (" + file + " holds the segments before it, all verified)")
+                    + "; the view is paid: --view-id " + id + " plays it again without a new charge", e);
         } finally {
             holders.forEach(SessionSegmentHolder::close);
         }
@@ -134,6 +152,45 @@ final class StreamPlayCommand extends Verb {
         }
         status.flush();
         return 0;
+    }
+
+    /** Buys the view (or finds it bought, for a repeated id) and says what it cost; the manifest to play. */
+    private TitleManifest buyView(ServerConnection connection, String id) {
+        JsonNode view;
+        try {
+            view = connection.post("/v1/titles/" + ServerConnection.encode(title) + "/views",
+                    ServerConnection.object().put("id", id));
+        } catch (ServerConnection.Refused e) {
+            switch (e.status()) {
+            case 404 -> {
+                List<String> known = new ArrayList<>();
+                try {
+                    connection.get("/v1/titles").path("titles").forEach(t -> known.add(t.path("name").asText()));
+                } catch (ServerConnection.Refused ignored) {
+                    // the refusal says enough
+                }
+                throw new CliFailure("unknown title '" + title + "': the server has no such title (" + (known.isEmpty()
+                        ? "no title is published; `isos stream publish MOVIE --hosts N` makes one"
+                        : "titles: " + String.join(", ", known)) + ")", e);
+            }
+            case 402 -> throw new CliFailure("cannot buy a view of " + title + ": " + e.getMessage()
+                    + " (`isos deposit AMOUNT`; nothing was charged or written)", e);
+            case 409 -> throw new CliFailure("cannot play " + title + " now: " + e.getMessage(), e);
+            default -> throw new CliFailure("buying a view of " + title + " failed: " + e.getMessage(), e);
+            }
+        }
+        String charge = view.path("repeated").asBoolean()
+                ? "view " + text(view, "viewId") + " was bought before: not charged again (" + credits(view, "priceMicros")
+                        + " credits then)"
+                : "charged " + credits(view, "priceMicros") + " credits for view " + text(view, "viewId") + " (to "
+                        + text(view, "provider") + ": " + credits(view, "providerMicros") + ", ISOS fee "
+                        + credits(view, "feeMicros") + ")";
+        progress(title + ": " + charge);
+        try {
+            return TitleManifest.fromJson(view.path("manifest").toString());
+        } catch (IllegalArgumentException e) {
+            throw new CliFailure("the server's manifest of " + title + " cannot be played: " + e.getMessage(), e);
+        }
     }
 
     private static X509Certificate ca(Path file) {

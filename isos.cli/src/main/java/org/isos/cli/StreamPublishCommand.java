@@ -31,13 +31,15 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code isos stream publish MOVIE --hosts N}: signs the streaming app (shipped unsigned inside the streaming client)
  * with the provider's key, uploads it, leases N hosts for it with the upload cap as each lease's bandwidth (category
- * streaming), waits until they run it, then cuts, codes and stores the movie and writes the title's manifest.
+ * streaming), waits until they run it, then cuts, codes and stores the movie and registers the title on the server
+ * ({@code POST /v1/titles}) with its manifest and price per view, so that any account can buy a view and play it.
  */
 @Command(name = "publish", mixinStandardHelpOptions = true,
         description = { "Publishes a movie: leases N hosts for the streaming app (signed with --key; POST /v1/bundles,"
                 + " POST /v1/leases with bandwidthBytesPerSecond = --rate-cap, category streaming), cuts the movie into"
                 + " segments, erasure-codes each K-of-N (fragment i of segment s on host (i+s) mod N), stores them"
-                + " with their SHA-256 and writes HOME/titles/TITLE.json." })
+                + " with their SHA-256 and registers the title on the server (POST /v1/titles) at --price per view;"
+                + " a copy of the manifest goes to HOME/titles/TITLE.json." })
 final class StreamPublishCommand extends Verb {
 
     static final ShippedApp APP = new ShippedApp("streaming", "isos.apps.streaming.jar", "stream");
@@ -60,8 +62,14 @@ final class StreamPublishCommand extends Verb {
             description = "each host's upload cap (its lease's bandwidth), e.g. 256kbit, 56kbit, 32000 (default ${DEFAULT-VALUE})")
     long rateCap;
 
-    @Option(names = "--title", paramLabel = "T", description = "the title's name (default: from the file name)")
+    @Option(names = { "--name", "--title" }, paramLabel = "NAME",
+            description = "the title's name (default: from the file name)")
     String title;
+
+    @Option(names = "--price", paramLabel = "CREDITS", defaultValue = "0",
+            description = "what a view costs the viewer, paid to you less the ISOS fee, e.g. 0.25 (default ${DEFAULT-VALUE}:"
+                    + " free)")
+    String price;
 
     @Option(names = "--lease", paramLabel = "DURATION", defaultValue = "1h", converter = Converters.Seconds.class,
             description = "how long the hosts keep the title (default ${DEFAULT-VALUE})")
@@ -111,6 +119,12 @@ final class StreamPublishCommand extends Verb {
         }
         if (segmentBytes < 1 || segmentBytes > 64L << 20) {
             throw new ParameterException(spec.commandLine(), "--segment must be 1 byte to 64MiB, not " + segmentBytes);
+        }
+        long priceMicros;
+        try {
+            priceMicros = price.strip().matches("0+(\\.0*)?") ? 0 : Quantities.micros(price);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--price: " + e.getMessage());
         }
         String name = title != null ? title : StreamCommand.titleOf(movie);
         try {
@@ -172,14 +186,24 @@ final class StreamPublishCommand extends Verb {
             Path file = StreamCommand.manifestFile(home, name);
             manifest.write(file);
             double seconds = (System.nanoTime() - started) / 1e9;
+            JsonNode registered;
+            try {
+                registered = connection.post("/v1/titles", ServerConnection.object().put("name", name)
+                        .put("pricePerViewMicros", priceMicros)
+                        .set("manifest", ServerConnection.JSON.readTree(manifest.toJson())));
+            } catch (ServerConnection.Refused e) {
+                throw new CliFailure("the fragments of " + name + " are stored, but the server refused the title: "
+                        + e.getMessage() + " (manifest kept in " + file + "; the leases stay: `isos leases`)", e);
+            }
             if (json) {
-                printJson(ServerConnection.JSON.readTree(manifest.toJson()));
+                printJson(registered);
             } else {
                 out().printf("published %s: %d bytes, %d segments of %d bytes, %d-of-%d on %d hosts capped at %d"
                         + " bytes/s each (%d bytes/s together), in %.1f s%n", name, size, manifest.segments().size(),
                         segmentBytes, dataFragments, hosts, hosts, rateCap, rateCap * hosts, seconds);
-                out().println("manifest: " + file);
-                out().println("play it: isos stream play " + name + " -o FILE   (or - for stdout)");
+                out().println("registered on the server at " + Quantities.credits(priceMicros) + " credits per view"
+                        + " (provider " + provider + "); manifest copy: " + file);
+                out().println("play it (any account): isos stream play " + name + " -o FILE   (or - for stdout)");
             }
             return 0;
         }

@@ -1,60 +1,49 @@
 package org.isos.cli;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.isos.apps.streaming.client.TitleManifest;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code isos stream titles}: the titles published from this home, with their size, code and hosts. */
+/** {@code isos stream titles}: the titles published on the server, with their price, provider and availability. */
 @Command(name = "titles", mixinStandardHelpOptions = true,
-        description = "Lists the titles in HOME/titles: size, segments, K-of-N, hosts, play time, published.")
+        description = "Lists the server's titles (GET /v1/titles): price per view, provider, size, hosts running of"
+                + " those holding it (and how many it needs), views sold.")
 final class StreamTitlesCommand extends Verb {
 
-    @Option(names = "--home", paramLabel = "DIR", description = "where the titles are (default: $ISOS_HOME, else ~/.isos)")
-    Path home;
+    @Mixin
+    ServerOptions server;
 
-    @Option(names = "--json", description = "print {titles: [...]} as JSON")
+    @Option(names = "--json", description = "print the server's answer {titles: [...]} as JSON")
     boolean json;
 
     @Override
     public Integer call() {
-        Path dir = home != null ? home.toAbsolutePath() : Isos.of(spec).env("ISOS_HOME") != null
-                ? Path.of(Isos.of(spec).env("ISOS_HOME")).toAbsolutePath()
-                : Path.of(System.getProperty("user.home"), ".isos");
-        List<TitleManifest> manifests = new ArrayList<>();
-        for (String t : StreamCommand.titles(dir)) {
-            manifests.add(StreamCommand.manifest(dir, t));
-        }
+        JsonNode answer = server.withToken().get("/v1/titles");
         if (json) {
-            ObjectNode result = ServerConnection.object();
-            ArrayNode list = result.putArray("titles");
-            for (TitleManifest m : manifests) {
-                list.addObject().put("title", m.title()).put("provider", m.provider()).put("bytes", m.sizeBytes())
-                        .put("segments", m.segments().size()).put("k", m.dataFragments())
-                        .put("n", m.totalFragments()).put("hosts", m.holders().size())
-                        .put("playBytesPerSecond", m.playBytesPerSecond()).put("sha256", m.sha256())
-                        .put("published", m.created());
-            }
-            printJson(result);
+            printJson(answer);
             return 0;
         }
-        if (manifests.isEmpty()) {
-            out().println("no titles in " + dir.resolve(StreamCommand.TITLES));
+        JsonNode titles = answer.path("titles");
+        if (titles.isEmpty()) {
+            out().println("no titles on the server (isos stream publish MOVIE --hosts N makes one)");
             return 0;
         }
-        out().printf("%-32s %12s %8s %7s %6s %9s  %s%n", "TITLE", "BYTES", "SEGMENTS", "CODE", "HOSTS", "PLAY", "PUBLISHED");
-        for (TitleManifest m : manifests) {
-            out().printf("%-32s %12d %8d %7s %6d %9s  %s%n", m.title(), m.sizeBytes(), m.segments().size(),
-                    m.dataFragments() + "/" + m.totalFragments(), m.holders().size(),
-                    m.playBytesPerSecond() == 0 ? "-" : String.format("%.0f s", m.playSeconds()), m.created());
+        out().printf("%-32s %12s %-24s %10s %9s %-11s %6s%n", "TITLE", "PRICE", "PROVIDER", "SIZE", "HOSTS",
+                "AVAILABLE", "VIEWS");
+        for (JsonNode t : titles) {
+            out().printf("%-32s %12s %-24s %10s %9s %-11s %6d%n", text(t, "name"),
+                    credits(t, "pricePerViewMicros"), cut(text(t, "providerName") + " (" + text(t, "provider") + ")"),
+                    Quantities.size(t.path("sizeBytes").asLong()),
+                    t.path("runningLeases").asInt() + "/" + t.path("leases").asInt(),
+                    t.path("available").asBoolean() ? "yes" : "no (needs " + t.path("neededLeases").asInt() + ")",
+                    t.path("views").asLong());
         }
         return 0;
+    }
+
+    private static String cut(String s) {
+        return s.length() > 24 ? s.substring(0, 23) + "…" : s;
     }
 }

@@ -6,18 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
-import org.isos.apps.streaming.client.TitleManifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code isos stream}: usage errors, titles, unknown titles, and a title whose hosts are all gone. */
+/**
+ * {@code isos stream}: usage errors, and against a real server process: no titles, an unknown title, a bad name (a
+ * title played to the end, a viewer without funds and an unavailable title need leased hosts: StreamWorldE2ETest).
+ */
 class StreamCommandTest {
-
-    static final String HEX = "ab".repeat(32);
 
     @TempDir
     Path home;
@@ -49,48 +47,44 @@ class StreamCommandTest {
     }
 
     @Test
-    void anUnknownTitleIsAClearErrorNamingTheTitlesThereAre() throws Exception {
-        CliRun empty = CliRun.run(env(), "stream", "play", "nope", "-o", home.resolve("o.ts").toString());
-        assertEquals(1, empty.exit(), empty::toString);
-        assertTrue(empty.err().startsWith("isos stream play: unknown title 'nope': no " + home.resolve("titles/nope.json")
-                + " (no title is published here"), empty::toString);
-        assertTrue(CliRun.run(env(), "stream", "titles").out().startsWith("no titles in "));
+    void theServersTitlesAnUnknownTitleAndABadNameAreClearAndWriteNothing() throws Exception {
+        try (TestServer server = TestServer.start(home.resolve("server"))) {
+            Map<String, String> anonymous = server.env(home.resolve("viewer"), null);
+            CliRun created = CliRun.run(anonymous, "accounts", "create", "--kind", "buyer", "--name", "Viewer", "--json");
+            assertEquals(0, created.exit(), created::toString);
+            String token = ServerConnection.JSON.readTree(created.out()).get("token").asText();
+            Map<String, String> viewer = server.env(home.resolve("viewer"), token);
 
-        manifest("first.ts").write(home.resolve("titles/first.ts.json"));
-        CliRun other = CliRun.run(env(), "stream", "play", "nope");
-        assertEquals(1, other.exit(), other::toString);
-        assertTrue(other.err().contains("(titles: first.ts)"), other::toString);
-        CliRun bad = CliRun.run(env(), "stream", "play", "../etc");
-        assertEquals(1, bad.exit(), bad::toString);
-        assertTrue(bad.err().startsWith("isos stream play: unknown title '../etc': "), bad::toString);
+            CliRun none = CliRun.run(viewer, "stream", "titles");
+            assertEquals(0, none.exit(), none::toString);
+            assertTrue(none.out().startsWith("no titles on the server"), none::toString);
+            CliRun json = CliRun.run(viewer, "stream", "titles", "--json");
+            assertEquals("{\"titles\":[]}", ServerConnection.JSON.readTree(json.out()).toString(), json::toString);
+
+            Path out = home.resolve("o.ts");
+            CliRun unknown = CliRun.run(viewer, "stream", "play", "nope", "-o", out.toString());
+            assertEquals(1, unknown.exit(), unknown::toString);
+            assertEquals("isos stream play: unknown title 'nope': the server has no such title (no title is published;"
+                    + " `isos stream publish MOVIE --hosts N` makes one)", unknown.err().strip(), unknown::toString);
+            assertFalse(Files.exists(out), "nothing written");
+            CliRun bad = CliRun.run(viewer, "stream", "play", "../etc", "-o", out.toString());
+            assertEquals(1, bad.exit(), bad::toString);
+            assertTrue(bad.err().startsWith("isos stream play: unknown title '../etc': "), bad::toString);
+            CliRun badId = CliRun.run(viewer, "stream", "play", "nope", "--view-id", "a b");
+            assertEquals(2, badId.exit(), badId::toString);
+            assertTrue(badId.err().startsWith("isos stream play: --view-id must be 1 to 100 of"), badId::toString);
+        }
     }
 
     @Test
-    void titlesAreListed() throws Exception {
-        manifest("b.ts").write(home.resolve("titles/b.ts.json"));
-        manifest("a.ts").write(home.resolve("titles/a.ts.json"));
-        CliRun table = CliRun.run(env(), "stream", "titles");
-        assertEquals(0, table.exit(), table::toString);
-        List<String> lines = table.out().lines().toList();
-        assertTrue(lines.get(0).startsWith("TITLE"), table::toString);
-        assertTrue(lines.get(1).startsWith("a.ts") && lines.get(1).contains(" 2/4 "), table::toString);
-        assertTrue(lines.get(2).startsWith("b.ts"), table::toString);
-        CliRun json = CliRun.run(env(), "stream", "titles", "--json");
-        assertTrue(json.out().contains("\"title\" : \"a.ts\"") && json.out().contains("\"k\" : 2"), json::toString);
-    }
-
-    @Test
-    void aTitleWhoseHostsAreAllGoneFailsClearlyAndWritesNothing() throws Exception {
-        Files.copy(Path.of(System.getProperty("isos.root", ".."), "cnf/test-pki/ca.pem"), home.resolve("ca.pem"));
-        manifest("gone.ts").write(home.resolve("titles/gone.ts.json"));
-        Path out = home.resolve("gone-out.ts");
-        CliRun play = CliRun.run(env(), "stream", "play", "gone.ts", "-o", out.toString(), "--quiet");
-        assertEquals(1, play.exit(), play::toString);
-        assertTrue(play.err().startsWith("isos stream play: playing gone.ts failed: segment 0 of gone.ts cannot be "
-                + "played: it needs 2 of its 4 fragments and only 0 are left on holders not dropped (4 dropped"),
-                play::toString);
-        assertTrue(play.err().contains("unreachable"), play::toString);
-        assertEquals(0, Files.size(out), "no byte written");
+    void aPriceMustBeAnAmountOfCredits() throws Exception {
+        Path movie = Files.write(home.resolve("m.ts"), new byte[100]);
+        CliRun price = CliRun.run(env(), "stream", "publish", movie.toString(), "--hosts", "4", "--price", "cheap");
+        assertEquals(2, price.exit(), price::toString);
+        assertTrue(price.err().startsWith("isos stream publish: --price: 'cheap' is not an amount of credits"),
+                price::toString);
+        CliRun negative = CliRun.run(env(), "stream", "publish", movie.toString(), "--hosts", "4", "--price", "-1");
+        assertEquals(2, negative.exit(), negative::toString);
     }
 
     @Test
@@ -98,17 +92,5 @@ class StreamCommandTest {
         assertEquals("My-Movie-2024-.mp4", StreamCommand.titleOf(Path.of("/x/My Movie (2024).mp4")));
         assertEquals("hidden.ts", StreamCommand.titleOf(Path.of(".hidden.ts")));
         assertFalse(StreamCommand.titleOf(Path.of("a..b")).contains(".."));
-    }
-
-    /** A 2-of-4 title of one 10-byte segment on four holders at a port nobody listens on. */
-    static TitleManifest manifest(String title) {
-        List<TitleManifest.Holder> holders = new ArrayList<>();
-        List<TitleManifest.Fragment> fragments = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            holders.add(new TitleManifest.Holder("host-" + i, "owner", "lease-" + i, "127.0.0.1:1", 32_000));
-            fragments.add(new TitleManifest.Fragment(i, HEX, i));
-        }
-        return new TitleManifest(title, "acme", "2026-11-28T18:00:00Z", 10, HEX, 1024, 2, 4, 0, holders,
-                List.of(new TitleManifest.Segment(0, 10, HEX, 5, fragments)));
     }
 }

@@ -38,6 +38,15 @@ public interface Bank {
     Settlement settle(String transferId, String buyerId, String leaseId, String ownerId, long amountMicros)
             throws BankRefused, SQLException;
 
+    /**
+     * A viewer pays a provider for one view of {@code title}: {@code amountMicros} from the viewer's available
+     * balance to the provider, less the ISOS fee, which goes to the fee account (the settlement says how it was
+     * split; it never falls short). Refused ({@link BankRefused.Reason#INSUFFICIENT_FUNDS}) when the viewer's
+     * available balance is below the price: then nothing moves. Zero (a free title) is recorded and moves nothing.
+     */
+    Settlement payForView(String transferId, String viewerId, String providerId, String title, long amountMicros)
+            throws BankRefused, SQLException;
+
     /** An account's balance: available, and held in escrow for its leases. */
     Balance balance(String accountId) throws SQLException;
 

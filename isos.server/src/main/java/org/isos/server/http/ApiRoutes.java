@@ -24,6 +24,7 @@ import org.isos.server.leases.LeaseRefused;
 import org.isos.server.leases.Leases;
 import org.isos.server.repository.BundleRefused;
 import org.isos.server.repository.Repository;
+import org.isos.server.titles.Titles;
 
 /**
  * The API's routes and what each does: plain Java over {@link ApiRequest} and {@link ApiResponse},
@@ -63,13 +64,13 @@ final class ApiRoutes {
 
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs) {
-        this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, jobs, null, null);
+        this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, jobs, null, null, null);
     }
 
     /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs,
-            HostDirectives directives, LedgerSeries series) {
+            HostDirectives directives, LedgerSeries series, Titles titles) {
         new AccountRoutes(accounts, ca, caPem).addTo(this);
         new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).directives(directives).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
@@ -78,6 +79,7 @@ final class ApiRoutes {
         new JobRoutes(accounts, jobs).addTo(this);
         new DirectiveRoutes(accounts, directives).addTo(this);
         new LedgerSeriesRoutes(accounts, series).addTo(this);
+        new TitleRoutes(accounts, titles).addTo(this);
         try {
             new ConsoleRoutes().addTo(this);
         } catch (java.io.IOException e) {

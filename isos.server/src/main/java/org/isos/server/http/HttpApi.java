@@ -31,6 +31,7 @@ import org.isos.server.hosts.Hosts;
 import org.isos.server.jobs.Jobs;
 import org.isos.server.leases.Leases;
 import org.isos.server.repository.Repository;
+import org.isos.server.titles.Titles;
 import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.TlsCredentials;
@@ -93,18 +94,32 @@ public class HttpApi implements AutoCloseable {
         this(config, home, ca, accounts, hosts, repository, leases, bank, null);
     }
 
-    /** Without the owners' directives and the ledger series (tests of the other parts): their routes answer 503. */
+    /** Without the owners' directives, the ledger series and the title registry: their routes answer 503. */
     public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
             Repository repository, Leases leases, Bank bank, Jobs jobs)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
-        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null);
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, null);
+    }
+
+    /** Without the title registry (tests of the other parts): its routes answer 503. */
+    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
+            Repository repository, Leases leases, Bank bank, Jobs jobs, HostDirectives directives, LedgerSeries series)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, directives, series, null);
+    }
+
+    /** Without the owners' directives and the ledger series (tests of the other parts): their routes answer 503. */
+    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
+            Repository repository, Leases leases, Bank bank, Jobs jobs, Titles titles)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, titles);
     }
 
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
             @Reference Accounts accounts, @Reference Hosts hosts, @Reference Repository repository,
             @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs,
-            @Reference HostDirectives directives, @Reference LedgerSeries series)
+            @Reference HostDirectives directives, @Reference LedgerSeries series, @Reference Titles titles)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
         // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
@@ -116,7 +131,7 @@ public class HttpApi implements AutoCloseable {
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
         this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
-                leases, bank, jobs, directives, series);
+                leases, bank, jobs, directives, series, titles);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),

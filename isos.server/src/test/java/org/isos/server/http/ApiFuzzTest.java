@@ -103,7 +103,8 @@ class ApiFuzzTest {
                 new JdbcJobs(TestConfigs.of(JobsConfig.class, Map.of()), store, repository, leases::holdsBundle,
                         List.of(new ExactEquivalence()), Clock.systemUTC(), new Random()),
                 new org.isos.server.directives.internal.JdbcHostDirectives(store),
-                new org.isos.server.bank.internal.JdbcLedgerSeries(store));
+                new org.isos.server.bank.internal.JdbcLedgerSeries(store),
+                new org.isos.server.titles.internal.JdbcTitles(store, bank));
         client = HttpClient.newBuilder().sslContext(ApiClients.tls(ca.root(), null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -313,7 +314,8 @@ class ApiFuzzTest {
                 random.nextBytes(body);
                 String path = route[1].replace("{hostId}", round % 2 == 0 ? hostId : noise(random))
                         .replace("{sha256}", noise(random)).replace("{id}", round % 2 == 0 ? leaseId : noise(random))
-                        .replace("{asset}", round % 2 == 0 ? "console.js" : noise(random));
+                        .replace("{asset}", round % 2 == 0 ? "console.js" : noise(random))
+                        .replace("{name}", noise(random));
                 // as nobody, as the buyer, as the owner and as the host (mutual TLS); the token routes'
                 // own effect (a new token, a revoked one) needs no body, so they are fuzzed unauthenticated only
                 List<HttpResponse<String>> answers = new ArrayList<>();

@@ -197,7 +197,8 @@ class HttpApiTest {
                 "/v1/withdrawals", "/v1/balance", "/v1/ledger", "/v1/ledger/totals", "/v1/ca.pem", "/v1/openapi.json",
                 "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/dispatch", "/v1/jobs/{id}/results", "/v1/jobs/{id}/hosts",
                 "/v1/hosts/{hostId}/policy", "/v1/hosts/{hostId}/pause", "/v1/hosts/{hostId}/resume", "/v1/directives",
-                "/v1/ledger/series", "/console", "/console/", "/console/{asset}"),
+                "/v1/ledger/series", "/console", "/console/", "/console/{asset}",
+                "/v1/titles", "/v1/titles/{name}", "/v1/titles/{name}/views"),
                 served.keySet());
         for (Map.Entry<String, List<String>> route : served.entrySet()) {
             assertTrue(paths.has(route.getKey()), "described: " + route.getKey());

@@ -2,6 +2,7 @@ package org.isos.world.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -28,10 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Issue 6 on a real world: {@code ./isos dev --hosts 8}; the buyer publishes a movie (a real MPEG-TS made with ffmpeg
- * when it is installed, else pseudo-random bytes) 4-of-8 onto all eight hosts, each lease capped at 32,000 bytes/s
- * (256 kbit/s), and plays it back byte-identical; plays it again while two hosts are killed mid-stream and still
- * gets every byte right, the longest stall reported; an unknown title is a clear error.
+ * Issue 6 on a real world: {@code ./isos dev --hosts 8}; the dev buyer (the provider) publishes a movie (a real MPEG-TS
+ * made with ffmpeg when it is installed, else pseudo-random bytes) 4-of-8 onto all eight hosts, each lease capped at
+ * 32,000 bytes/s (256 kbit/s), and registers it on the server at 0.5 credits a view; a second buyer (the viewer) buys
+ * a view and plays it back byte-identical, charged once, the provider credited the price less the ISOS fee; the
+ * viewer plays it again under the same view id (not charged again) while two hosts are killed mid-stream and still
+ * gets every byte right, the longest stall reported; an unknown title and a viewer without funds are clear errors.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -40,6 +43,8 @@ class StreamWorldE2ETest {
     static final int HOSTS = 8;
     static final long CAP = 32_000;
     static final String TITLE = "world-movie.ts";
+    static final long PRICE = 500_000;
+    static final String VIEW_ID = "world-view-1";
 
     @TempDir
     static Path root;
@@ -47,6 +52,9 @@ class StreamWorldE2ETest {
     static Path movie;
     static boolean realVideo;
     static long playRate;
+    static String viewer;
+    static String viewerId;
+    static String provider;
 
     @BeforeAll
     static void publish() throws Exception {
@@ -65,13 +73,21 @@ class StreamWorldE2ETest {
                 realVideo ? "MPEG-TS made by ffmpeg" : "pseudo-random: no ffmpeg here", playRate);
         long start = System.nanoTime();
         World.Run publish = stream("publish", movie.toString(), "--hosts", Integer.toString(HOSTS), "--k", "4",
-                "--rate-cap", Long.toString(CAP), "--title", TITLE, "--lease", "15m", "--segment", "128KiB",
-                "--play-rate", Long.toString(playRate));
+                "--rate-cap", Long.toString(CAP), "--name", TITLE, "--lease", "15m", "--segment", "128KiB",
+                "--play-rate", Long.toString(playRate), "--price", "0.5");
         System.out.printf("StreamWorldE2ETest: publish took %.1f s:%n%s%s", (System.nanoTime() - start) / 1e9,
                 publish.out(), publish.err());
         assertEquals(0, publish.exit(), publish::toString);
         assertTrue(publish.out().contains("published " + TITLE + ": " + Files.size(movie) + " bytes"), publish::toString);
-        assertTrue(Files.isRegularFile(world.home().resolve("titles/" + TITLE + ".json")));
+        assertTrue(publish.out().contains("registered on the server at 0.5 credits per view"), publish::toString);
+        provider = world.get("/v1/me", world.env("ISOS_TOKEN")).path("id").asText();
+
+        World.Run created = world.isos("accounts", "create", "--kind", "buyer", "--name", "Viewer", "--json");
+        assertEquals(0, created.exit(), created::toString);
+        viewer = created.json().path("token").asText();
+        viewerId = created.json().path("id").asText();
+        World.Run deposit = world.isosAs(viewer, "deposit", "2");
+        assertEquals(0, deposit.exit(), deposit::toString);
     }
 
     @AfterAll
@@ -88,15 +104,32 @@ class StreamWorldE2ETest {
         World.Run titles = stream("titles", "--json");
         assertEquals(0, titles.exit(), titles::toString);
         JsonNode listed = titles.json().path("titles").get(0);
-        assertEquals(TITLE, listed.path("title").asText(), titles::toString);
-        assertEquals(4, listed.path("k").asInt());
-        assertEquals(HOSTS, listed.path("n").asInt());
+        assertEquals(TITLE, listed.path("name").asText(), titles::toString);
+        assertEquals(PRICE, listed.path("pricePerViewMicros").asLong());
+        assertEquals(provider, listed.path("provider").asText());
+        assertEquals(HOSTS, listed.path("leases").asInt());
+        assertEquals(4, listed.path("neededLeases").asInt());
+        assertTrue(listed.path("available").asBoolean(), titles::toString);
 
+        // the viewer, not the publisher, buys a view and plays it
         Path out = root.resolve("played.ts");
-        World.Run play = stream("play", TITLE, "-o", out.toString());
-        System.out.println("StreamWorldE2ETest: play, all hosts up:\n" + play.err());
+        World.Run play = streamAs(viewer, "play", TITLE, "-o", out.toString(), "--view-id", VIEW_ID);
+        System.out.println("StreamWorldE2ETest: the viewer plays, all hosts up:\n" + play.err());
         assertEquals(0, play.exit(), play::toString);
         assertArrayEquals(Files.readAllBytes(movie), Files.readAllBytes(out), "the played movie is the published one");
+        assertTrue(play.err().contains("charged 0.5 credits for view " + VIEW_ID + " (to " + provider + ": 0.45, ISOS"
+                + " fee 0.05)"), play::toString);
+        assertEquals(2_000_000 - PRICE, world.get("/v1/balance", viewer).path("availableMicros").asLong(),
+                "the viewer paid one view");
+        JsonNode credit = null;
+        for (JsonNode entry : world.get("/v1/ledger?limit=1000", world.env("ISOS_TOKEN")).path("entries")) {
+            if (entry.path("transferId").asText().equals("view:" + viewerId + ":" + VIEW_ID)) {
+                credit = entry;
+            }
+        }
+        assertTrue(credit != null, "the provider's ledger has the view");
+        assertEquals(PRICE - PRICE / 10, credit.path("amountMicros").asLong(), "the price less the 10 % fee");
+        assertTrue(world.get("/v1/ledger/totals", viewer).path("balanced").asBoolean());
         assertTrue(play.err().contains("hosts 0 in use/8 live") || play.err().contains("live"), play::toString);
         assertTrue(play.err().contains("goodput"), play::toString);
         if (realVideo && onPath("ffprobe")) {
@@ -114,7 +147,8 @@ class StreamWorldE2ETest {
     @Order(2)
     void twoHostsKilledMidStreamAndThePlaybackStillCompletesByteIdentical() throws Exception {
         Path out = root.resolve("played-with-losses.ts");
-        Process play = start("play", TITLE, "-o", out.toString(), "--json");
+        // the same view again (its id): not charged a second time
+        Process play = startAs(viewer, "play", TITLE, "-o", out.toString(), "--json", "--view-id", VIEW_ID);
         // mid-stream: as soon as the first segment is out, two of the eight hosts die
         long deadline = System.nanoTime() + 60_000_000_000L;
         while ((!Files.exists(out) || Files.size(out) == 0) && play.isAlive() && System.nanoTime() < deadline) {
@@ -129,6 +163,9 @@ class StreamWorldE2ETest {
         System.out.printf("StreamWorldE2ETest: killed %s and %s with %d bytes played:%n%s", agents.get(1),
                 agents.get(4), atKill, err);
         assertEquals(0, play.exitValue(), err);
+        assertTrue(err.contains("view " + VIEW_ID + " was bought before: not charged again"), err);
+        assertEquals(2_000_000 - PRICE, world.get("/v1/balance", viewer).path("availableMicros").asLong(),
+                "charged once per view");
         assertTrue(atKill < Files.size(movie), "the hosts died mid-stream, not after it");
         assertArrayEquals(Files.readAllBytes(movie), Files.readAllBytes(out), "every byte right after losing two hosts");
         JsonNode report = World.JSON.readTree(err.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
@@ -143,11 +180,22 @@ class StreamWorldE2ETest {
 
     @Test
     @Order(3)
-    void anUnknownTitleIsAClearError() throws Exception {
-        World.Run play = stream("play", "no-such-title", "-o", root.resolve("none.ts").toString());
+    void anUnknownTitleAndAViewerWithoutFundsAreClearErrors() throws Exception {
+        World.Run play = streamAs(viewer, "play", "no-such-title", "-o", root.resolve("none.ts").toString());
         assertEquals(1, play.exit(), play::toString);
-        assertTrue(play.err().startsWith("isos stream play: unknown title 'no-such-title': no "), play::toString);
-        assertTrue(play.err().contains("titles: " + TITLE), play::toString);
+        assertEquals("isos stream play: unknown title 'no-such-title': the server has no such title (titles: " + TITLE
+                + ")", play.err().strip(), play::toString);
+        assertFalse(Files.exists(root.resolve("none.ts")));
+
+        World.Run created = world.isos("accounts", "create", "--kind", "buyer", "--name", "Poor", "--json");
+        String poor = created.json().path("token").asText();
+        Path none = root.resolve("poor.ts");
+        World.Run refused = streamAs(poor, "play", TITLE, "-o", none.toString());
+        assertEquals(1, refused.exit(), refused::toString);
+        assertTrue(refused.err().startsWith("isos stream play: cannot buy a view of " + TITLE + ": a view of " + TITLE
+                + " costs 500000 micros; " + created.json().path("id").asText() + " has only 0 available"),
+                refused::toString);
+        assertFalse(Files.exists(none), "nothing written for a view not bought");
     }
 
     /** Host id → agent data directory name. */
@@ -196,20 +244,30 @@ class StreamWorldE2ETest {
      * runs it (stdout to stream-VERB.out, stderr to stream-VERB.err under the test's root).
      */
     private static Process start(String... args) throws IOException {
+        return startAs(world.env("ISOS_TOKEN"), args);
+    }
+
+    /** {@link #start(String...)} with {@code token} as ISOS_TOKEN. */
+    private static Process startAs(String token, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Disos.root=" + World.ROOT, "-cp",
                 World.ROOT.resolve("isos.cli/target/cli/lib").toString() + "/*", "org.isos.cli.Isos", "stream"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(World.ROOT.toFile());
-        for (String name : List.of("ISOS_SERVER", "ISOS_TOKEN", "ISOS_HOME")) {
+        for (String name : List.of("ISOS_SERVER", "ISOS_HOME")) {
             builder.environment().put(name, world.env(name));
         }
+        builder.environment().put("ISOS_TOKEN", token);
         return builder.redirectOutput(root.resolve("stream-" + args[0] + ".out").toFile())
                 .redirectError(root.resolve("stream-" + args[0] + ".err").toFile()).start();
     }
 
     private static World.Run stream(String... args) throws Exception {
-        Process process = start(args);
+        return streamAs(world.env("ISOS_TOKEN"), args);
+    }
+
+    private static World.Run streamAs(String token, String... args) throws Exception {
+        Process process = startAs(token, args);
         if (!process.waitFor(300, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("isos stream " + String.join(" ", args) + " did not end in 300 s");

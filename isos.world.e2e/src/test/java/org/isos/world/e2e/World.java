@@ -80,7 +80,7 @@ final class World implements AutoCloseable {
                 .redirectOutput(dir.resolve("dev.out").toFile());
         World world = new World(dir, builder.start());
         Runtime.getRuntime().addShutdownHook(new Thread(world::stop));
-        world.await("./isos dev ready", Duration.ofSeconds(150), () -> {
+        world.await("./isos dev ready", Duration.ofSeconds(150 + 20L * Math.max(0, hosts - 8)), () -> {
             if (!world.dev.isAlive()) {
                 throw new AssertionError("./isos dev exited " + world.dev.exitValue() + ":\n" + world.devOutput());
             }

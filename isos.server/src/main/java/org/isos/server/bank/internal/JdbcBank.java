@@ -248,6 +248,49 @@ public class JdbcBank implements Bank {
         });
     }
 
+    @Override
+    public Settlement payForView(String transferId, String viewerId, String providerId, String title,
+            long amountMicros) throws BankRefused, SQLException {
+        checkId("transfer id", transferId);
+        checkAccount(viewerId);
+        checkAccount(providerId);
+        checkId("title", title);
+        checkAmount(amountMicros, true);
+        if (viewerId.equals(providerId) && amountMicros > 0) {
+            throw new BankRefused(Reason.BAD_REQUEST, "provider " + providerId + " does not pay itself for a view of "
+                    + title);
+        }
+        // kind 'usage' (V004's CHECK lists the kinds): a view is paid like metered use, to the provider
+        String request = "view title=" + title + " viewer=" + viewerId + " provider=" + providerId + " amount="
+                + amountMicros;
+        return transaction(c -> {
+            Posted earlier = find(c, transferId);
+            if (earlier != null) {
+                return earlier.repeat("usage", request);
+            }
+            Map<String, Row> rows = lockAll(c, viewerId, providerId);
+            Row viewer = rows.get(viewerId);
+            long available = viewer == null ? 0 : viewer.balance();
+            if (available < amountMicros) {
+                throw new BankRefused(Reason.INSUFFICIENT_FUNDS, "a view of " + title + " costs " + amountMicros
+                        + " micros; " + viewerId + " has only " + available + " available (deposit at least "
+                        + (amountMicros - available) + " more)");
+            }
+            long fee = prices.feeMicros(amountMicros);
+            long toProvider = amountMicros - fee;
+            if (toProvider > 0 && rows.get(providerId) == null) {
+                lockOrCreate(c, providerId, null);
+            }
+            Posting posting = new Posting(transferId, "usage", request, amountMicros, "view of title " + title
+                    + " by " + viewerId + " paid to " + providerId + ", ISOS fee " + prices.feeBasisPoints() + " bp");
+            posting.settlement(amountMicros, fee, 0);
+            posting.entry(viewerId, "usage", -amountMicros);
+            posting.entry(providerId, "usage", toProvider);
+            posting.entry(FEES, "fee", fee);
+            return post(c, posting);
+        });
+    }
+
     // ---------------------------------------------------------------------------------------------- reads
 
     @Override
