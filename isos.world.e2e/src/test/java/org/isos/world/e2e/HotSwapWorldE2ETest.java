@@ -185,6 +185,7 @@ class HotSwapWorldE2ETest {
             assertEquals("ACTIVE", world.get("/v1/leases/" + id, token).get("state").asText());
         }
         assertFalse(deploy.isAlive());
+        System.out.println("--- isos deploy --watch printed:\n" + read(deployOut) + read(deployErr));
     }
 
     /** True (to end a wait early) when deploy already reported something other than two updates for this edit. */
