@@ -86,11 +86,16 @@ final class JobCommand extends Verb {
 
         /** Runs the job with the buyer's ACTIVE leases of its app until DONE; the final job. */
         JsonNode runToTheEnd(ServerConnection connection, String jobId) throws InterruptedException {
+            return runToTheEnd(connection, jobId, null);
+        }
+
+        /** Runs the job on {@code given} leases (null: the buyer's ACTIVE leases of its app) until DONE. */
+        JsonNode runToTheEnd(ServerConnection connection, String jobId, List<JsonNode> given) throws InterruptedException {
             JsonNode job = connection.get("/v1/jobs/" + ServerConnection.encode(jobId));
             if ("DONE".equals(job.path("state").asText())) {
                 return job;
             }
-            List<JsonNode> leases = JobRunner.leasesOf(connection, job);
+            List<JsonNode> leases = given != null ? given : JobRunner.leasesOf(connection, job);
             if (leases.isEmpty()) {
                 throw new CliFailure("no ACTIVE lease of the job's app " + job.path("bundle").asText()
                         + " to run job " + jobId + " on (`isos job submit` leases hosts)");
@@ -180,6 +185,11 @@ final class JobCommand extends Verb {
                 description = "the unsigned compute app (default: apps/" + APP_JAR + " of the CLI distribution)")
         Path appJar;
 
+        @Option(names = "--leases", split = ",", paramLabel = "LEASE",
+                description = "run on these ACTIVE leases of yours of one compute app bundle (e.g. made by `isos deploy"
+                        + " --watch`, which may hot-swap it meanwhile) instead of leasing hosts; needs --wait")
+        List<String> leaseIds;
+
         @Option(names = "--wait", description = "run the job here until it is done, then print its results")
         boolean waitForIt;
 
@@ -209,6 +219,17 @@ final class JobCommand extends Verb {
             }
             if (leaseSeconds < 60 || leaseSeconds > 30L * 86_400) {
                 throw new ParameterException(spec.commandLine(), "--lease must be 1m to 30d, not " + leaseSeconds + " s");
+            }
+            if (leaseIds != null && (!waitForIt || local)) {
+                throw new ParameterException(spec.commandLine(), "--leases needs --wait (this process runs the job on"
+                        + " them) and no --local");
+            }
+            if (leaseIds != null) {
+                for (String id : leaseIds) {
+                    if (!id.matches("[A-Za-z0-9._-]{1,100}")) {
+                        throw new ParameterException(spec.commandLine(), "--leases takes lease ids, not '" + id + "'");
+                    }
+                }
             }
             if (unitSize != null && unitSize < 1) {
                 throw new ParameterException(spec.commandLine(), "--unit-size must be at least 1, not " + unitSize);
@@ -269,8 +290,15 @@ final class JobCommand extends Verb {
                 return 0;
             }
             ServerConnection connection = server.withToken();
-            String bundle = uploadApp(connection);
-            ensureHosts(connection, bundle);
+            List<JsonNode> given = null;
+            String bundle;
+            if (leaseIds != null) {
+                given = givenLeases(connection);
+                bundle = given.get(0).path("bundle").asText();
+            } else {
+                bundle = uploadApp(connection);
+                ensureHosts(connection, bundle);
+            }
 
             ObjectNode request = ServerConnection.object().put("bundle", bundle).put("app", app.name())
                     .put("minQuorum", replicas).put("maxReplicas", max).put("deadlineSeconds", deadlineSeconds);
@@ -293,7 +321,7 @@ final class JobCommand extends Verb {
                 progress("nothing runs it yet: `isos job status " + id + " --follow` runs it until it is done");
                 return 0;
             }
-            JsonNode done = runToTheEnd(connection, id);
+            JsonNode done = runToTheEnd(connection, id, given);
             Results.print(this, connection, done, json);
             return done.path("errors").asInt() == 0 ? 0 : 1;
         }
@@ -363,6 +391,29 @@ final class JobCommand extends Verb {
         }
 
         /** Signs the shipped app with the buyer's key (once, kept in HOME/jobs so its hash stays) and uploads it. */
+        /** The leases of --leases: the buyer's, ACTIVE, reachable, all of one bundle (the job's). */
+        private List<JsonNode> givenLeases(ServerConnection connection) {
+            List<JsonNode> leases = new ArrayList<>();
+            for (String id : leaseIds) {
+                JsonNode lease;
+                try {
+                    lease = connection.get("/v1/leases/" + ServerConnection.encode(id));
+                } catch (ServerConnection.Refused e) {
+                    throw new CliFailure("lease " + id + ": " + e.getMessage(), e);
+                }
+                if (!"ACTIVE".equals(text(lease, "state")) || text(lease, "transportAddress") == null) {
+                    throw new CliFailure("lease " + id + " is " + text(lease, "state") + (text(lease, "transportAddress")
+                            == null ? " and its host has no transport address" : "") + ": a job runs on ACTIVE leases");
+                }
+                if (!leases.isEmpty() && !leases.get(0).path("bundle").asText().equals(lease.path("bundle").asText())) {
+                    throw new CliFailure("leases " + leases.get(0).path("id").asText() + " and " + id + " run different"
+                            + " bundles: a job is for one");
+                }
+                leases.add(lease);
+            }
+            return leases;
+        }
+
         private String uploadApp(ServerConnection connection) {
             return APP.signAndUpload(connection, APP.unsigned(appJar), APP.keyFile(key, server.home(), spec),
                     server.home(), KeysCommand.password(password, Isos.of(spec)), this::progress);

@@ -58,6 +58,7 @@ class JobUsageTest {
         "job| isos job: say which: submit, status, results",
         "job submit --app lottery --range 2..10| isos job submit: Invalid value for option '--app': expected one of [mersenne, genes]",
         "job submit --app mersenne| isos job submit: --app mersenne needs --range A..B",
+        "job submit --app mersenne --range 2..10 --leases l1,l2| isos job submit: --leases needs --wait (this process runs the job on them) and no --local",
         "job submit --app mersenne --range 10..9| isos job submit: --range 10..9 is empty",
         "job submit --app mersenne --range 0..9| isos job submit: --range 0..9 starts below 2",
         "job submit --app mersenne --range 24..28| isos job submit: --range 24..28 holds no prime exponent",

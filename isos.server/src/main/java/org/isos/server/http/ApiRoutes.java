@@ -75,6 +75,7 @@ final class ApiRoutes {
         new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).directives(directives).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
         new LeaseRoutes(accounts, leases).addTo(this);
+        new LeaseUpdateRoutes(accounts, leases).addTo(this);
         new BankRoutes(accounts, bank).addTo(this);
         new JobRoutes(accounts, jobs).addTo(this);
         new DirectiveRoutes(accounts, directives).addTo(this);

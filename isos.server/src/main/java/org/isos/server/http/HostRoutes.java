@@ -307,8 +307,9 @@ final class HostRoutes {
             }
             for (Iterator<String> names = item.fieldNames(); names.hasNext();) {
                 String name = names.next();
-                if (!List.of("id", "state", "reason").contains(name)) {
-                    throw new ApiException(400, "unknown field \"" + at + "." + name + "\" (allowed: id, state, reason)");
+                if (!List.of("id", "state", "reason", "bundleSha256", "refusedBundleSha256", "updateRefused").contains(name)) {
+                    throw new ApiException(400, "unknown field \"" + at + "." + name
+                            + "\" (allowed: id, state, reason, bundleSha256, refusedBundleSha256, updateRefused)");
                 }
             }
             String id = requiredText(item, "id", at + ".id");
@@ -324,7 +325,7 @@ final class HostRoutes {
             if (reason != null && reason.length() > 1000) {
                 throw new ApiException(400, "field '" + at + ".reason' is longer than 1000 characters");
             }
-            reports.add(new LeaseReport(id, state, reason));
+            reports.add(LeaseUpdateRoutes.withBundle(new LeaseReport(id, state, reason), item, at));
         }
         return reports;
     }

@@ -123,7 +123,7 @@ final class LeaseRoutes {
         return Json.ok(200, lease(service(leases).renew(buyer, pathId(RENEW_PATH, request), seconds)));
     }
 
-    private static ObjectNode lease(Lease lease) {
+    static ObjectNode lease(Lease lease) {
         return Json.object().put("id", lease.id()).put("buyer", lease.buyer()).put("hostId", lease.hostId())
                 .put("ownerId", lease.ownerId()).put("bundle", lease.bundle()).put("app", lease.app())
                 .put("state", lease.state()).put("reason", lease.reason()).put("category", lease.category())
@@ -132,6 +132,7 @@ final class LeaseRoutes {
                 .put("pricePerHourMicros", lease.pricePerHourMicros()).put("created", lease.created().toString())
                 .put("expiry", lease.expiry().toString())
                 .put("ended", lease.ended() == null ? null : lease.ended().toString())
-                .put("transportAddress", lease.transportAddress());
+                .put("transportAddress", lease.transportAddress()).put("runningBundle", lease.runningBundle())
+                .put("updateReason", lease.updateReason());
     }
 }

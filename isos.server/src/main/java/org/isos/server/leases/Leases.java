@@ -34,6 +34,18 @@ public interface Leases {
     /** Its buyer extends it: new expiry = now + {@code seconds} (at most {@link #MAX_SECONDS}); more escrow is held. */
     Lease renew(Account buyer, String leaseId, long seconds) throws LeaseRefused, SQLException;
 
+    /**
+     * Its buyer asks the lease's host to run another bundle in place of the current one (hot-swap): one of the
+     * buyer's bundles with the lease's app (Bundle-SymbolicName). The lease's {@code bundle} becomes the new one
+     * at once; its host updates at its next heartbeat and reports the bundle it runs ({@code runningBundle}) or
+     * why it refused ({@code updateReason}, the old version running on). Asking for the bundle it wants already
+     * changes nothing.
+     *
+     * @throws LeaseRefused BAD_REQUEST (not a SHA-256, another app), NOT_FOUND (no such lease or bundle of this
+     *         buyer), ENDED (the lease is no longer running)
+     */
+    Lease updateBundle(Account buyer, String leaseId, String sha256) throws LeaseRefused, SQLException;
+
     /** Its buyer ends it: RELEASED, the escrow's rest returned; the host ends it at its next heartbeat. */
     Lease release(Account buyer, String leaseId) throws LeaseRefused, SQLException;
 
@@ -51,6 +63,9 @@ public interface Leases {
     UsageOutcome usage(String hostId, X509Certificate certificate, List<UsageReport> records)
             throws HostRefused, SQLException;
 
-    /** Whether the host holds a PENDING or ACTIVE lease of the bundle (it may fetch the jar). */
+    /**
+     * Whether the host holds a PENDING or ACTIVE lease of the bundle, now or before an update of the lease's bundle
+     * (it may fetch the jar; a job of that bundle may use the host).
+     */
     boolean holdsBundle(String hostId, String sha256) throws SQLException;
 }

@@ -272,6 +272,40 @@ class LeasesApiTest {
         }
         assertError(usage(host, hostId, many.append("]}").toString()), 400, "at most 1000");
 
+        // hot-swap: version 2.2.0 of the app wanted; the host hears of it, may fetch it, and reports what it runs
+        headers.put("Bundle-Version", "2.2.0");
+        byte[] jar2 = TestJars.sign(TestJars.jar(headers, Map.of("media/v2.txt", new byte[] { 2 })), signing.getPrivate(),
+                chain);
+        String sha2 = json(upload(buyer, jar2, "application/java-archive"), 201).get("sha256").asText();
+        String bundleRoute = "/v1/leases/" + leaseId + "/bundle";
+        assertError(call("POST", bundleRoute, buyer, "{\"bundle\": \"abc\"}"), 400, "field 'bundle'");
+        assertError(call("POST", bundleRoute, buyer, "{}"), 400, "missing field 'bundle'");
+        assertError(call("POST", bundleRoute, other, "{\"bundle\": \"" + sha2 + "\"}"), 404, "no lease");
+        assertError(call("POST", "/v1/leases/nope/bundle", buyer, "{\"bundle\": \"" + sha2 + "\"}"), 404, "no lease");
+        JsonNode wanted = json(call("POST", bundleRoute, buyer, "{\"bundle\": \"" + sha2 + "\"}"), 200);
+        assertEquals(sha2, wanted.get("bundle").asText());
+        assertEquals("ACTIVE", wanted.get("state").asText());
+        assertTrue(wanted.get("updateReason").isNull(), wanted.toString());
+        JsonNode swap = json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + "}}"), 200);
+        assertEquals(sha2, swap.get("leases").get(0).get("bundleSha256").asText(), "the wanted bundle is delivered");
+        assertEquals(200, host.send(request("/v1/bundles/" + sha2).GET().build(), BodyHandlers.ofByteArray()).statusCode());
+        String report = "\"leases\": [{\"id\": \"" + leaseId + "\", \"state\": \"ACTIVE\", \"bundleSha256\": \"";
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report
+                + "xyz\"}]}}"), 400, "bundleSha256");
+        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report + sha256
+                + "\", \"refusedBundleSha256\": \"" + sha2 + "\"}]}}"), 400, "come together");
+        json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report + sha256
+                + "\", \"refusedBundleSha256\": \"" + sha2 + "\", \"updateRefused\": \"it would not start\"}]}}"), 200);
+        JsonNode refusedUpdate = json(call("GET", "/v1/leases/" + leaseId, buyer, null), 200);
+        assertEquals(sha256, refusedUpdate.get("runningBundle").asText());
+        assertEquals("it would not start", refusedUpdate.get("updateReason").asText());
+        assertEquals("ACTIVE", refusedUpdate.get("state").asText());
+        json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report + sha2
+                + "\"}]}}"), 200);
+        JsonNode swapped = json(call("GET", "/v1/leases/" + leaseId, owner, null), 200);
+        assertEquals(sha2, swapped.get("runningBundle").asText());
+        assertTrue(swapped.get("updateReason").isNull(), swapped.toString());
+
         // renewed, then released: the host ends it
         JsonNode renewed = json(call("POST", "/v1/leases/" + leaseId + "/renew", buyer, "{\"seconds\": 7200}"), 200);
         assertTrue(Instant.parse(renewed.get("expiry").asText()).isAfter(Instant.parse(lease.get("expiry").asText())));
@@ -284,6 +318,8 @@ class LeasesApiTest {
         assertEquals(leaseId, ended.get("ended").get(0).get("id").asText());
         assertEquals("RELEASED", ended.get("ended").get(0).get("reason").asText());
         assertError(call("POST", "/v1/leases/" + leaseId + "/renew", buyer, "{\"seconds\": 60}"), 409, "RELEASED");
+        assertError(call("POST", "/v1/leases/" + leaseId + "/bundle", buyer, "{\"bundle\": \"" + sha256 + "\"}"), 409,
+                "RELEASED");
         // the host holds no running lease of the bundle now
         HttpResponse<String> late = host.send(request("/v1/bundles/" + sha256).GET().build(), BodyHandlers.ofString());
         assertEquals(404, late.statusCode(), late.body());

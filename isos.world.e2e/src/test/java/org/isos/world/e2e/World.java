@@ -144,6 +144,19 @@ final class World implements AutoCloseable {
         return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
+    /**
+     * Starts {@code ./isos args…} as the dev buyer without waiting for it (a watcher, a job runner): stdout and
+     * stderr go to {@code out} and {@code err}.
+     */
+    Process isosInBackground(Path out, Path err, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ROOT.resolve("isos").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile());
+        builder.environment().putAll(env);
+        return builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    }
+
     /** The status files of the dev agents, by data directory name. */
     Map<String, Properties> agentStatus() throws IOException {
         Map<String, Properties> status = new LinkedHashMap<>();

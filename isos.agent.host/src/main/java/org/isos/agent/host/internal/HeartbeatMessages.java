@@ -36,8 +36,16 @@ final class HeartbeatMessages {
             List<LeaseReport> leases) {
     }
 
-    /** One lease's outcome as this agent reports it: ACTIVE, FAILED (reason: the refusal) or ENDED. */
-    record LeaseReport(String id, String state, String reason) {
+    /**
+     * One lease's outcome as this agent reports it: ACTIVE, FAILED (reason: the refusal) or ENDED; with the bundle
+     * it runs under the lease and the last bundle update it refused (and why), when there are such.
+     */
+    record LeaseReport(String id, String state, String reason, String bundleSha256, String refusedBundleSha256,
+            String updateRefused) {
+
+        LeaseReport(String id, String state, String reason) {
+            this(id, state, reason, null, null, null);
+        }
     }
 
     /** A lease the server says this host should run now; {@code problem} set (and {@code lease} null) when its terms are unusable. */
@@ -90,6 +98,12 @@ final class HeartbeatMessages {
             ObjectNode lease = leases.addObject().put("id", r.id()).put("state", r.state());
             if (r.reason() != null) {
                 lease.put("reason", r.reason());
+            }
+            if (r.bundleSha256() != null) {
+                lease.put("bundleSha256", r.bundleSha256());
+            }
+            if (r.refusedBundleSha256() != null && r.updateRefused() != null) {
+                lease.put("refusedBundleSha256", r.refusedBundleSha256()).put("updateRefused", r.updateRefused());
             }
         }
         return write(body);

@@ -82,8 +82,16 @@ final class ServerLeases {
         }
     }
 
-    /** One lease's reported outcome; {@code expiry} as last known, null when never known. */
-    record Outcome(String state, String reason, Instant expiry, Instant updated) {
+    /**
+     * One lease's reported outcome; {@code expiry} as last known, null when never known; {@code running} the bundle
+     * it runs (null when not known), {@code refusedBundle} and {@code updateRefused} the last update refused and why.
+     */
+    record Outcome(String state, String reason, Instant expiry, Instant updated, String running, String refusedBundle,
+            String updateRefused) {
+
+        Outcome(String state, String reason, Instant expiry, Instant updated) {
+            this(state, reason, expiry, updated, null, null, null);
+        }
     }
 
     private final Path file;
@@ -119,7 +127,8 @@ final class ServerLeases {
     /** Every outcome this agent knows, for the heartbeat's {@code status.leases}. */
     synchronized List<LeaseReport> report() {
         List<LeaseReport> reports = new ArrayList<>();
-        outcomes.forEach((id, o) -> reports.add(new LeaseReport(id, o.state(), o.reason())));
+        outcomes.forEach((id, o) -> reports.add(new LeaseReport(id, o.state(), o.reason(),
+                o.state().equals(ACTIVE) ? o.running() : null, o.refusedBundle(), o.updateRefused())));
         return reports;
     }
 
@@ -207,7 +216,12 @@ final class ServerLeases {
                 }
             }
             Instant expiry = g.lease() != null ? g.lease().expiry() : app.lease().expiry();
-            return record(g.id(), ACTIVE, null, expiry);
+            if (g.bundleSha256() != null && !g.bundleSha256().equals(app.bundleSha256())) {
+                return update(kernel, g, app, expiry);
+            }
+            Outcome known = outcome(g.id());
+            return record(g.id(), ACTIVE, null, expiry, app.bundleSha256(),
+                    known == null ? null : known.refusedBundle(), known == null ? null : known.updateRefused());
         }
         Outcome known = outcome(g.id());
         if (known != null && known.state().equals(FAILED)) {
@@ -239,7 +253,7 @@ final class ServerLeases {
             HostedApp hosted = kernel.host(new LeaseGrant(g.lease(), host, g.bundleSha256()), jar);
             LOG.log(Level.INFO, "lease {0} from the server: {1} {2} {3} until {4}", g.id(), hosted.symbolicName(),
                     hosted.version(), hosted.state(), hosted.lease().expiry());
-            return record(g.id(), ACTIVE, null, g.lease().expiry());
+            return record(g.id(), ACTIVE, null, g.lease().expiry(), hosted.bundleSha256(), null, null);
         } catch (AdmissionRefused e) {
             LOG.log(Level.WARNING, "lease {0} from the server refused: {1}", g.id(), e.getMessage());
             return record(g.id(), FAILED, e.getMessage(), g.lease().expiry());
@@ -250,6 +264,51 @@ final class ServerLeases {
             LOG.log(Level.WARNING, "lease {0} from the server refused: {1}", g.id(), e.getMessage());
             return record(g.id(), FAILED, LeaseInbox.LEASE_REJECTED + ": " + e.getMessage(), g.lease().expiry());
         }
+    }
+
+    /**
+     * The server wants another bundle run under a lease running here (hot-swap): fetched by digest, then updated in
+     * place by the kernel, which keeps the old version running when it refuses. A refused bundle is not tried again
+     * (the server shows the refusal until the buyer asks for another). True when what the server is told changed.
+     */
+    private boolean update(AppHosting kernel, Granted g, HostedApp app, Instant expiry) throws InterruptedException {
+        String wanted = g.bundleSha256();
+        Outcome known = outcome(g.id());
+        if (known != null && wanted.equals(known.refusedBundle())) {
+            return record(g.id(), ACTIVE, null, expiry, app.bundleSha256(), known.refusedBundle(), known.updateRefused());
+        }
+        byte[] jar;
+        try {
+            jar = bundles.fetch(wanted);
+        } catch (BundleUnavailable e) {
+            return refused(g.id(), app, expiry, wanted, BUNDLE_UNAVAILABLE + ": bundle " + wanted + ": " + e.getMessage());
+        } catch (IOException e) {
+            logOnce("fetch update " + g.id() + " " + wanted, Level.WARNING, "lease " + g.id() + ": bundle update " + wanted
+                    + " not fetched (trying again): " + e.getMessage());
+            return record(g.id(), ACTIVE, null, expiry, app.bundleSha256(), known == null ? null : known.refusedBundle(),
+                    known == null ? null : known.updateRefused());
+        }
+        String digest = BundleAdmission.sha256Hex(jar);
+        if (!digest.equals(wanted)) {
+            return refused(g.id(), app, expiry, wanted, Rule.DIGEST_MISMATCH.name() + ": the server's bundle " + wanted
+                    + " hashes to " + digest);
+        }
+        try {
+            HostedApp updated = kernel.update(g.id(), wanted, jar);
+            LOG.log(Level.INFO, "lease {0} updated in place: {1} {2} {3} (bundle {4})", g.id(), updated.symbolicName(),
+                    updated.version(), updated.state(), wanted);
+            return record(g.id(), ACTIVE, null, expiry, updated.bundleSha256(), null, null);
+        } catch (AdmissionRefused | RuntimeException e) {
+            LOG.log(Level.WARNING, "lease {0}: update to bundle {1} refused, the previous version runs on: {2}", g.id(),
+                    wanted, e.getMessage());
+            return refused(g.id(), app, expiry, wanted, e.getMessage());
+        }
+    }
+
+    private boolean refused(String id, HostedApp app, Instant expiry, String bundle, String why) {
+        String reason = why == null || why.isBlank() ? "update refused" : why;
+        return record(id, ACTIVE, null, expiry, app.bundleSha256(), bundle,
+                reason.length() > 1000 ? reason.substring(0, 1000) : reason);
     }
 
     private static Map<String, HostedApp> hosted(AppHosting kernel) {
@@ -268,10 +327,21 @@ final class ServerLeases {
      */
     private synchronized boolean record(String id, String state, String reason, Instant expiry) {
         Outcome before = outcomes.get(id);
+        return before == null ? record(id, state, reason, expiry, null, null, null)
+                : record(id, state, reason, expiry, before.running(), before.refusedBundle(), before.updateRefused());
+    }
+
+    /** {@link #record(String, String, String, Instant)} with the bundle it runs and the last update it refused. */
+    private synchronized boolean record(String id, String state, String reason, Instant expiry, String running,
+            String refusedBundle, String updateRefused) {
+        Outcome before = outcomes.get(id);
         Instant keptExpiry = expiry != null ? expiry : before == null ? null : before.expiry();
-        boolean change = before == null || !before.state().equals(state) || !Objects.equals(before.reason(), reason);
+        boolean change = before == null || !before.state().equals(state) || !Objects.equals(before.reason(), reason)
+                || !Objects.equals(before.running(), running) || !Objects.equals(before.refusedBundle(), refusedBundle)
+                || !Objects.equals(before.updateRefused(), updateRefused);
         if (change || !Objects.equals(before.expiry(), keptExpiry)) {
-            outcomes.put(id, new Outcome(state, reason, keptExpiry, change ? clock.instant() : before.updated()));
+            outcomes.put(id, new Outcome(state, reason, keptExpiry, change ? clock.instant() : before.updated(), running,
+                    refusedBundle, updateRefused));
             dirty = true;
         }
         return change;
@@ -327,7 +397,9 @@ final class ServerLeases {
             }
             try {
                 outcomes.put(id, new Outcome(state, p.getProperty(id + ".reason"), instant(p.getProperty(id + ".expiry")),
-                        p.containsKey(id + ".updated") ? Instant.parse(p.getProperty(id + ".updated")) : clock.instant()));
+                        p.containsKey(id + ".updated") ? Instant.parse(p.getProperty(id + ".updated")) : clock.instant(),
+                        p.getProperty(id + ".running"), p.getProperty(id + ".refusedBundle"),
+                        p.getProperty(id + ".updateRefused")));
             } catch (DateTimeParseException e) {
                 LOG.log(Level.WARNING, "{0}: lease {1} has an unreadable time ({2}); forgotten", file, id, e.getMessage());
             }
@@ -350,6 +422,13 @@ final class ServerLeases {
                     p.setProperty(id + ".expiry", o.expiry().toString());
                 }
                 p.setProperty(id + ".updated", o.updated().toString());
+                if (o.running() != null) {
+                    p.setProperty(id + ".running", o.running());
+                }
+                if (o.refusedBundle() != null && o.updateRefused() != null) {
+                    p.setProperty(id + ".refusedBundle", o.refusedBundle());
+                    p.setProperty(id + ".updateRefused", o.updateRefused());
+                }
             });
         }
         try {

@@ -173,7 +173,8 @@ class ServerExchangeTest {
                 .path("leases").size() == 3));
         JsonNode report = heartbeats.stream().filter(h -> h.path("status").path("leases").size() == 3)
                 .reduce((a, b) -> b).orElseThrow().get("status");
-        assertEquals("[{\"id\":\"l1\",\"state\":\"ACTIVE\"},"
+        assertEquals("[{\"id\":\"l1\",\"state\":\"ACTIVE\",\"bundleSha256\":\"" + BundleAdmission.sha256Hex(good)
+                + "\"},"
                 + "{\"id\":\"l2\",\"state\":\"FAILED\",\"reason\":\"TAMPERED: entry x.class does not match its signature\"},"
                 + "{\"id\":\"l0\",\"state\":\"ENDED\",\"reason\":\"RELEASED by the buyer\"}]", report.get("leases").toString());
         assertEquals("127.0.0.1:4711", report.get("transport").asText());

@@ -231,6 +231,45 @@ class ServerLeasesTest {
         assertNull(restart().outcomes().get("l2"), "forgotten on disk too");
     }
 
+    @Test
+    void anotherWantedBundleIsUpdatedInPlaceAndARefusalReportedOnceWhileTheOldVersionRuns() throws Exception {
+        String v1 = upload("good bundle");
+        leases.reconcile(List.of(granted("l1", "echo", v1, NOW.plusSeconds(600))), List.of());
+        assertEquals(v1, only(leases.report()).bundleSha256(), "the running digest is reported");
+
+        String v2 = upload("good bundle, version 2");
+        leases.reconcile(List.of(granted("l1", "echo", v2, NOW.plusSeconds(600))), List.of());
+        assertEquals(List.of(v1, v2), fetched);
+        assertEquals(v2, kernel.hosted().get(0).bundleSha256(), "updated in place");
+        assertEquals(1, kernel.grants.size(), "not hosted again");
+        LeaseReport updated = only(leases.report());
+        assertEquals(new LeaseReport("l1", "ACTIVE", null, v2, null, null), updated);
+        assertEquals(2, changes.get(), "the new digest calls for a heartbeat");
+
+        String broken = upload("broken bundle");
+        leases.reconcile(List.of(granted("l1", "echo", broken, NOW.plusSeconds(600))), List.of());
+        LeaseReport refused = only(leases.report());
+        assertEquals("ACTIVE", refused.state(), "the lease stays ACTIVE");
+        assertEquals(v2, refused.bundleSha256(), "the old version runs on");
+        assertEquals(broken, refused.refusedBundleSha256());
+        assertEquals("lease l1: update refused, the previous version runs on: Activator start error", refused.updateRefused());
+        leases.reconcile(List.of(granted("l1", "echo", broken, NOW.plusSeconds(600))), List.of());
+        assertEquals(3, fetched.size(), "a refused bundle is not fetched and refused again");
+        assertEquals(refused, only(restart().report()), "a restarted agent reports the same");
+
+        String gone = "ef".repeat(32);
+        leases.reconcile(List.of(granted("l1", "echo", gone, NOW.plusSeconds(600))), List.of());
+        assertTrue(only(leases.report()).updateRefused().startsWith("BUNDLE_UNAVAILABLE: "), leases.report().toString());
+        String v3 = upload("good bundle, version 3");
+        leases.reconcile(List.of(granted("l1", "echo", v3, NOW.plusSeconds(600))), List.of());
+        assertEquals(new LeaseReport("l1", "ACTIVE", null, v3, null, null), only(leases.report()));
+    }
+
+    private static LeaseReport only(List<LeaseReport> reports) {
+        assertEquals(1, reports.size(), reports.toString());
+        return reports.get(0);
+    }
+
     /** The kernel's refusal of a lease for another app than the bundle's (an IllegalArgumentException). */
     static final class Refusing implements AppHosting {
         private final FakeKernel kernel;
@@ -254,6 +293,10 @@ class ServerLeasesTest {
 
         @Override
         public HostedApp update(String leaseId, String newBundleSha256, byte[] bundle) {
+            if (new String(bundle, StandardCharsets.UTF_8).startsWith("broken")) {
+                throw new IllegalStateException("lease " + leaseId + ": update refused, the previous version runs on: "
+                        + "Activator start error");
+            }
             return kernel.update(leaseId, newBundleSha256, bundle);
         }
 

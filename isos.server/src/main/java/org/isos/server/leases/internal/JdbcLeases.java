@@ -476,6 +476,35 @@ public class JdbcLeases implements Leases, AutoCloseable {
         }
     }
 
+    @Override
+    public Lease updateBundle(Account buyer, String leaseId, String sha256) throws LeaseRefused, SQLException {
+        if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
+            throw bad("field 'bundle' must be the bundle's SHA-256 (64 lowercase hex digits)");
+        }
+        Instant now = now();
+        try {
+            return store.transaction(c -> {
+                Lease lease = ownLease(c, buyer, leaseId);
+                if (!lease.running() || !lease.expiry().isAfter(now)) {
+                    throw new Refusal(new LeaseRefused(Reason.ENDED, "lease " + leaseId + " is "
+                            + (lease.running() ? "EXPIRED" : lease.state()) + ": its bundle cannot change any more"));
+                }
+                String app = bundleOf(c, buyer, sha256);
+                if (!app.equals(lease.app())) {
+                    throw new Refusal(bad("bundle " + sha256 + " is app " + app + ", but lease " + leaseId
+                            + " runs app " + lease.app() + ": an update keeps the Bundle-SymbolicName"));
+                }
+                if (sha256.equals(lease.bundle())) {
+                    return lease;
+                }
+                BundleUpdates.request(c, lease, sha256, now);
+                return find(c, leaseId, false);
+            });
+        } catch (Refusal r) {
+            throw (LeaseRefused) r.getCause();
+        }
+    }
+
     /** The buyer's lease, locked. */
     private static Lease ownLease(Connection c, Account buyer, String leaseId) throws SQLException {
         Lease lease = find(c, leaseId, true);
@@ -568,6 +597,9 @@ public class JdbcLeases implements Leases, AutoCloseable {
                         u.executeUpdate();
                     }
                 }
+                if (report.bundleSha256() != null) {
+                    BundleUpdates.recordRunning(c, lease, report);
+                }
             }
             case "FAILED" -> end(c, lease.id(), "FAILED",
                     report.reason() == null || report.reason().isBlank() ? "refused by the host" : report.reason(), now);
@@ -598,10 +630,12 @@ public class JdbcLeases implements Leases, AutoCloseable {
     @Override
     public boolean holdsBundle(String hostId, String sha256) throws SQLException {
         return store.transaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM leases WHERE host_id = ? AND bundle_sha256 = ? "
-                    + "AND state IN " + RUNNING)) {
+            try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM leases WHERE host_id = ? AND state IN " + RUNNING
+                    + " AND (bundle_sha256 = ? OR EXISTS (SELECT 1 FROM lease_bundles b WHERE b.lease_id = leases.id "
+                    + "AND b.sha256 = ?))")) {
                 s.setString(1, hostId);
                 s.setString(2, sha256);
+                s.setString(3, sha256);
                 try (ResultSet r = s.executeQuery()) {
                     return r.next();
                 }
@@ -861,8 +895,8 @@ public class JdbcLeases implements Leases, AutoCloseable {
 
     private static final String SELECT_LEASE = "SELECT l.id, l.buyer_id, l.host_id, l.owner_id, l.bundle_sha256, l.app, "
             + "l.state, l.reason, l.category, l.cpu_share, l.memory_bytes, l.storage_bytes, l.bandwidth_bytes_per_second, "
-            + "l.price_per_hour_micros, l.created, l.expiry, l.ended, h.transport_address "
-            + "FROM leases l JOIN hosts h ON h.id = l.host_id ";
+            + "l.price_per_hour_micros, l.created, l.expiry, l.ended, h.transport_address, l.running_bundle_sha256, "
+            + "l.update_reason FROM leases l JOIN hosts h ON h.id = l.host_id ";
 
     private static Lease find(Connection c, String leaseId, boolean lock) throws SQLException {
         if (leaseId == null || leaseId.length() > 64) {
@@ -895,7 +929,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
                         r.getString(6), r.getString(7), r.getString(8), r.getString(9), r.getDouble(10), r.getLong(11),
                         r.getLong(12), r.getLong(13), r.getLong(14), r.getObject(15, OffsetDateTime.class).toInstant(),
                         r.getObject(16, OffsetDateTime.class).toInstant(), ended == null ? null : ended.toInstant(),
-                        r.getString(18)));
+                        r.getString(18), r.getString(19), r.getString(20)));
             }
         }
         return out;

@@ -352,6 +352,74 @@ class LeasesTest {
     }
 
     @Test
+    void aRunningLeasesBundleIsUpdatedInPlaceAndTheHostsOutcomeShown() throws Exception {
+        Account mary = owner("Mary");
+        Host host = host(mary, 1.0, 0, "compute");
+        Lease lease = only(leases.grant(buyer, request(1)));
+        heartbeat(host, List.of(new LeaseReport(lease.id(), "ACTIVE", null, bundle, null, null)));
+        Lease active = leases.lease(buyer, lease.id());
+        assertEquals(bundle, active.runningBundle());
+        assertNull(active.updateReason());
+
+        // refusals: not a digest, another buyer's lease, a bundle of another app, one of another buyer
+        assertEquals(LeaseRefused.Reason.BAD_REQUEST, assertThrows(LeaseRefused.class,
+                () -> leases.updateBundle(buyer, lease.id(), "abc")).reason());
+        Account other = accounts.create(AccountKind.BUYER, "Other").account();
+        String othersBundle = upload(other, "org.acme.movies");
+        assertEquals(LeaseRefused.Reason.NOT_FOUND, assertThrows(LeaseRefused.class,
+                () -> leases.updateBundle(other, lease.id(), othersBundle)).reason());
+        assertEquals(LeaseRefused.Reason.NOT_FOUND, assertThrows(LeaseRefused.class,
+                () -> leases.updateBundle(buyer, lease.id(), othersBundle)).reason(), "not the buyer's bundle");
+        String otherApp = upload(buyer, "org.acme.other");
+        LeaseRefused wrongApp = assertThrows(LeaseRefused.class, () -> leases.updateBundle(buyer, lease.id(), otherApp));
+        assertEquals(LeaseRefused.Reason.BAD_REQUEST, wrongApp.reason());
+        assertTrue(wrongApp.getMessage().contains("Bundle-SymbolicName"), wrongApp.getMessage());
+
+        // version 2 wanted: delivered with the next heartbeat, the host may fetch it, the old one runs meanwhile
+        String v2 = upload(buyer, "org.acme.movies");
+        Lease wanted = leases.updateBundle(buyer, lease.id(), v2);
+        assertEquals(v2, wanted.bundle());
+        assertEquals(bundle, wanted.runningBundle());
+        assertEquals("ACTIVE", wanted.state());
+        assertEquals(v2, only(heartbeat(host, List.of()).running()).bundle());
+        assertTrue(leases.holdsBundle(host.id(), v2));
+        assertTrue(leases.holdsBundle(host.id(), bundle), "the version it runs (and jobs made for it) still count");
+        assertEquals(wanted, leases.updateBundle(buyer, lease.id(), v2), "asking again changes nothing");
+
+        heartbeat(host, List.of(new LeaseReport(lease.id(), "ACTIVE", null, v2, null, null)));
+        Lease updated = leases.lease(buyer, lease.id());
+        assertEquals(v2, updated.runningBundle());
+        assertNull(updated.updateReason());
+
+        // version 3 refused by the kernel: the lease stays ACTIVE on version 2, the reason shown
+        String v3 = upload(buyer, "org.acme.movies");
+        leases.updateBundle(buyer, lease.id(), v3);
+        heartbeat(host, List.of(new LeaseReport(lease.id(), "ACTIVE", null, v2, v3, "lease x: update refused: boom")));
+        Lease refused = leases.lease(buyer, lease.id());
+        assertEquals("ACTIVE", refused.state());
+        assertEquals(v3, refused.bundle());
+        assertEquals(v2, refused.runningBundle());
+        assertEquals("lease x: update refused: boom", refused.updateReason());
+        heartbeat(host, List.of(new LeaseReport(lease.id(), "ACTIVE", null, v2, null, null)));
+        assertEquals("lease x: update refused: boom", leases.lease(buyer, lease.id()).updateReason(),
+                "a later report without the refusal keeps it");
+
+        // version 4 wanted: the old refusal is no longer shown, and a late report of it does not come back
+        String v4 = upload(buyer, "org.acme.movies");
+        assertNull(leases.updateBundle(buyer, lease.id(), v4).updateReason());
+        heartbeat(host, List.of(new LeaseReport(lease.id(), "ACTIVE", null, v2, v3, "lease x: update refused: boom")));
+        assertNull(leases.lease(buyer, lease.id()).updateReason(), "a refusal of an earlier request");
+        heartbeat(host, List.of(new LeaseReport(lease.id(), "ACTIVE", null, v4, null, null)));
+        assertEquals(v4, leases.lease(mary, lease.id()).runningBundle(), "the owner sees it too");
+
+        leases.release(buyer, lease.id());
+        assertEquals(LeaseRefused.Reason.ENDED, assertThrows(LeaseRefused.class,
+                () -> leases.updateBundle(buyer, lease.id(), v2)).reason());
+        assertFalse(leases.holdsBundle(host.id(), v2));
+        assertFalse(leases.holdsBundle(host.id(), v4));
+    }
+
+    @Test
     void hostsFailLeasesLoseThemAndLeasesExpire() throws Exception {
         Account mary = owner("Mary");
         Host a = host(mary, 1.0, 0, "compute");

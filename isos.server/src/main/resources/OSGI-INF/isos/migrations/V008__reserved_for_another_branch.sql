@@ -1,2 +1,0 @@
--- BRANCH-ONLY PLACEHOLDER (branch titles): versions 6-8 belong to other branches; this branch's V009 needs
--- versions without gaps to run. Drop this file and its line in migrations.list at merge.
