@@ -618,6 +618,7 @@ public class JdbcJobs implements Jobs {
                 for (Report report : reports) {
                     e.outcomes.add(new ReportOutcome(report.replicaId(), apply(c, queue, equivalence, report, e)));
                 }
+                flush(c, queue, e);
                 return e;
             });
             applyEffects(queue, effects);
@@ -631,6 +632,10 @@ public class JdbcJobs implements Jobs {
         final List<Integer> requeued = new ArrayList<>();
         final Map<String, List<Integer>> requeuedElsewhere = new HashMap<>();
         final Map<String, Integer> released = new HashMap<>();
+        /** Units of the job that reached VALIDATED or ERROR, not yet counted in its row. */
+        int finished;
+        /** Valid results per host not yet written to its record: count, credit. */
+        final Map<String, long[]> valid = new HashMap<>();
         /** Replicas a banned host still holds, by job: given up at once rather than at their deadline. */
         final Map<String, List<String>> abandoned = new HashMap<>();
         boolean done;
@@ -809,10 +814,26 @@ public class JdbcJobs implements Jobs {
 
     /** One of the job's own units reached VALIDATED or ERROR. */
     private void finishUnit(Connection c, JobQueue queue, Effects effects) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("UPDATE jobs SET remaining = remaining - 1 WHERE id = ?")) {
-            s.setString(1, queue.jobId);
+        effects.finished++; // the job's row is updated once per transaction (flush), not once per unit
+    }
+
+    /**
+     * What a transaction deferred, written before it commits: the host records' valid results, then the job's
+     * count of remaining units (and DONE when it reaches 0).
+     */
+    private void flush(Connection c, JobQueue queue, Effects effects) throws SQLException {
+        for (String host : new ArrayList<>(effects.valid.keySet())) {
+            flushValid(c, queue.appSha256, host, effects);
+        }
+        if (effects.finished == 0) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE jobs SET remaining = remaining - ? WHERE id = ?")) {
+            s.setInt(1, effects.finished);
+            s.setString(2, queue.jobId);
             s.executeUpdate();
         }
+        effects.finished = 0;
         try (PreparedStatement s = c.prepareStatement("UPDATE jobs SET state = 'DONE', finished = ? WHERE id = ?"
                 + " AND remaining = 0 AND state = 'RUNNING'")) {
             s.setObject(1, time(now()));
@@ -835,18 +856,33 @@ public class JdbcJobs implements Jobs {
             s.executeUpdate();
         }
         if (valid) {
-            try (PreparedStatement s = c.prepareStatement("UPDATE job_host_trust SET streak = streak + 1,"
-                    + " valid_total = valid_total + 1, quota = LEAST(quota + 1, ?), credit = credit + ?"
-                    + " WHERE host_id = ? AND app_sha256 = ?")) {
-                s.setInt(1, config.maxQuota());
-                s.setLong(2, credit);
-                s.setString(3, hostId);
-                s.setString(4, queue.appSha256);
-                s.executeUpdate();
-            }
+            effects.valid.computeIfAbsent(hostId, h -> new long[2]);
+            effects.valid.get(hostId)[0]++;
+            effects.valid.get(hostId)[1] += credit;
             return;
         }
+        flushValid(c, queue.appSha256, hostId, effects); // its valid results of this batch came first
         caught(c, queue.appSha256, hostId, credit, effects);
+    }
+
+    /** Writes the valid results a transaction counted for a host into its record: one statement per host and batch. */
+    private void flushValid(Connection c, String appSha256, String hostId, Effects effects) throws SQLException {
+        long[] v = effects.valid.remove(hostId);
+        if (v == null) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE job_host_trust SET streak = streak + ?,"
+                + " valid_total = valid_total + ?, quota = LEAST(quota + ?, ?), credit = credit + ?"
+                + " WHERE host_id = ? AND app_sha256 = ?")) {
+            s.setLong(1, v[0]);
+            s.setLong(2, v[0]);
+            s.setLong(3, v[0]);
+            s.setInt(4, config.maxQuota());
+            s.setLong(5, v[1]);
+            s.setString(6, hostId);
+            s.setString(7, appSha256);
+            s.executeUpdate();
+        }
     }
 
     /**
@@ -981,6 +1017,7 @@ public class JdbcJobs implements Jobs {
                 UnitRow unit = unit(c, queue.jobId, seq);
                 unit.active--;
                 reopenOrFail(c, queue, unit, e, "replicas missed their deadline");
+                flush(c, queue, e);
                 return e;
             });
             applyEffects(queue, effects);
