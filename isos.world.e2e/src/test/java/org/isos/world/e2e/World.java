@@ -58,6 +58,8 @@ final class World implements AutoCloseable {
     private final Process dev;
     private final Map<String, String> env = new LinkedHashMap<>();
     private HttpClient http;
+    /** Agents {@link #restartAgent} started again: this world's children, not dev's. */
+    private final List<Process> restarted = new ArrayList<>();
 
     private World(Path dir, Process dev) {
         this.dir = dir;
@@ -184,7 +186,7 @@ final class World implements AutoCloseable {
      */
     void killAgent(String name) throws InterruptedException {
         String data = "-Disos.agent.data=" + agentDir(name);
-        List<ProcessHandle> found = dev.descendants()
+        List<ProcessHandle> found = Stream.concat(dev.descendants(), restartedProcesses().stream())
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains(data)).orElse(false)).toList();
         if (found.isEmpty()) {
             throw new AssertionError("no running agent process with " + data);
@@ -198,6 +200,40 @@ final class World implements AutoCloseable {
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 throw new AssertionError("agent " + name + " did not die: " + e, e);
             }
+        }
+    }
+
+    /**
+     * An owner restarting an agent with other settings: kills {@code DIR/name}'s agent (SIGKILL) and starts it again
+     * with the same command line and more framework properties ({@code key=value}), its output appended to its log.
+     * The new process is this world's to stop ({@link #close()}), not dev's.
+     */
+    void restartAgent(String name, String... properties) throws Exception {
+        String data = "-Disos.agent.data=" + agentDir(name);
+        ProcessHandle agent = dev.descendants().filter(ProcessHandle::isAlive)
+                .filter(p -> commandLine(p).contains(data)).findFirst()
+                .orElseThrow(() -> new AssertionError("no running agent process with " + data));
+        List<String> command = new ArrayList<>(commandLine(agent));
+        killAgent(name);
+        for (String property : properties) {
+            command.add("--property");
+            command.add(property);
+        }
+        Process started = new ProcessBuilder(command).directory(agentDir(name).toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
+        synchronized (restarted) {
+            restarted.add(started);
+        }
+    }
+
+    private static List<String> commandLine(ProcessHandle p) {
+        try {
+            return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")),
+                    StandardCharsets.UTF_8).split("\0"));
+        } catch (IOException gone) {
+            return List.of();
         }
     }
 
@@ -306,13 +342,30 @@ final class World implements AutoCloseable {
         }
     }
 
-    /** Whether every process dev started is gone. */
+    /** Whether every process dev started (and every agent this world started again) is gone. */
     boolean allStopped() {
-        return !dev.isAlive() && dev.descendants().noneMatch(ProcessHandle::isAlive);
+        return !dev.isAlive() && dev.descendants().noneMatch(ProcessHandle::isAlive)
+                && restartedProcesses().stream().noneMatch(ProcessHandle::isAlive);
+    }
+
+    private List<ProcessHandle> restartedProcesses() {
+        synchronized (restarted) {
+            return restarted.stream().flatMap(p -> Stream.concat(Stream.of(p.toHandle()), p.descendants())).toList();
+        }
     }
 
     @Override
     public void close() {
+        // the restarted agents first, as dev stops its agents before its server
+        List<ProcessHandle> again = restartedProcesses();
+        again.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : again) {
+            try {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
         List<ProcessHandle> children = dev.descendants().toList();
         stop();
         children.forEach(ProcessHandle::destroyForcibly);

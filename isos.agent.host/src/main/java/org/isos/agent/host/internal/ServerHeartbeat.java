@@ -144,6 +144,7 @@ public class ServerHeartbeat {
         agentDir = AgentData.directory(context);
         leases = new ServerLeases(agentDir.resolve("server-leases.properties"), () -> hosting, this::kernelHostId,
                 this::fetch, Clock.systemUTC(), wake::release, this::deliverUsageSoon);
+        leases.harness(CheatingHostHarness.from(context));
         leaseWorker = Executors.newSingleThreadExecutor(daemon("isos-server-leases"));
         usageWorker = Executors.newSingleThreadExecutor(daemon("isos-usage-delivery"));
         current = this;

@@ -139,6 +139,28 @@ public final class Mersenne implements Workload {
         return new MersenneResult(u.from(), u.to(), done).encode();
     }
 
+    /**
+     * How far a checkpoint of {@code unit} had got: the Lucas-Lehmer squarings done in it (those of the exponents
+     * finished, plus the current one's). Lets an observer tell a resumed unit from one run again from the start.
+     *
+     * @throws BadCheckpointException if it is no checkpoint of this unit
+     */
+    public static long squaringsDone(byte[] unit, byte[] checkpoint) {
+        int[] ps = MersenneUnit.decode(unit).exponents();
+        ByteReader r = ByteReader.checkpoint(checkpoint, KIND, unit);
+        int index = r.varInt("exponent index", 0, ps.length);
+        long done = 0;
+        for (int i = 0; i < index; i++) {
+            r.u8("prime flag");
+            r.fixed64("res64");
+            done += Math.max(0, ps[i] - 2);
+        }
+        if (index < ps.length) {
+            done += r.varInt("iteration", 0, Math.max(0, ps[index] - 3));
+        }
+        return done;
+    }
+
     private static byte[] state(byte[] unit, List<MersenneResult.Exponent> done, int index, int iteration, BigInteger s) {
         ByteWriter w = ByteWriter.checkpoint(KIND, unit).varInt(index);
         for (MersenneResult.Exponent e : done) {

@@ -12,5 +12,5 @@
  * {@link org.isos.apps.compute.work.WorkUnitTask} runs a unit as a kernel task.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.apps.compute.work;

@@ -109,6 +109,27 @@ class MersenneTest {
     }
 
     @Test
+    void aCheckpointTellsHowManySquaringsWereDone() throws Exception {
+        byte[] unit = new MersenneUnit(500, 700).encode();
+        List<Long> done = new ArrayList<>();
+        new Mersenne(97).run(unit, null, state -> done.add(Mersenne.squaringsDone(unit, state)));
+        long total = 0;
+        for (int p : MersenneUnit.decode(unit).exponents()) {
+            total += p - 2;
+        }
+        assertEquals(97, done.get(0));
+        for (int i = 1; i < done.size(); i++) {
+            assertTrue(done.get(i) > done.get(i - 1), "progress only grows: " + done);
+        }
+        assertTrue(done.get(done.size() - 1) < total && done.get(done.size() - 1) > total - 2 * 97, done::toString);
+        List<byte[]> states = new ArrayList<>();
+        new Mersenne(97).run(unit, null, states::add);
+        assertThrows(BadCheckpointException.class,
+                () -> Mersenne.squaringsDone(new MersenneUnit(500, 701).encode(), states.get(0)),
+                "a checkpoint of another unit");
+    }
+
+    @Test
     void checkpointIntervalDoesNotChangeTheResult() {
         byte[] unit = new MersenneUnit(100, 400).encode();
         assertArrayEquals(new Mersenne().run(unit), new Mersenne(7).run(unit));

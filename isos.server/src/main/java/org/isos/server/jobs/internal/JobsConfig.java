@@ -18,6 +18,10 @@ public @interface JobsConfig {
     @AttributeDefinition(description = "Invalid results (wrong against a quorum or a spot check) after which a host is banned from an app")
     int banAfterInvalid() default 3;
 
+    @AttributeDefinition(description = "Consecutive valid results a host needs before any of its units may go unreplicated"
+            + " (below it every unit is replicated, as BOINC's adaptive replication does for hosts it does not yet trust)")
+    int trustedAfter() default 10;
+
     @AttributeDefinition(description = "Trust scale: a host with streak s valid results is replicated with probability 1/(1 + s/scale)")
     int trustScale() default 10;
 

@@ -293,6 +293,36 @@ class JobsTest {
     }
 
     @Test
+    void theUnitsABannedHostStillHoldsGoToOthersAtOnceNotAtTheirDeadline() throws Exception {
+        List<UnitInput> checks = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            checks.add(new UnitInput("check" + i, bytes("in:check" + i), 5, bytes("out:in:check" + i)));
+        }
+        Job job = job(2, 4, List.of(unit("u0"), unit("u1")), checks);
+        List<Assignment> got = jobs.dispatch(buyer, job.id(), "host-c", 10);
+        assertEquals(5, got.size());
+        // the cheater answers the spot checks wrongly (banned) and never reports the two real units
+        for (Assignment a : got) {
+            if (new String(a.input(), StandardCharsets.UTF_8).startsWith("in:check")) {
+                report(job.id(), "host-c", a, "made-up");
+            }
+        }
+        assertTrue(trust("host-c").banned());
+        // no clock moves: two honest hosts take both copies of both units at once
+        for (String host : List.of("host-a", "host-b")) {
+            List<Assignment> mine = jobs.dispatch(buyer, job.id(), host, 5);
+            assertEquals(2, mine.size(), host + " gets both units, not only the copy the banned host left free");
+            for (Assignment a : mine) {
+                report(job.id(), host, a, right(a));
+            }
+        }
+        Job done = jobs.job(buyer, job.id());
+        assertTrue(done.done(), "done without waiting for the banned host's deadline: " + done);
+        assertEquals(2, done.validated());
+        assertEquals(2, trust("host-c").timedOut(), "its two copies given up");
+    }
+
+    @Test
     void aReplicaNotReportedByItsDeadlineIsIssuedAgainAndALateResultIsIgnored() throws Exception {
         Job job = jobs.create(buyer, new JobSpec(app, "mersenne", 1, 3, 30, List.of(unit("u0")), List.of()));
         Assignment lost = one(job.id(), "host-a");
@@ -461,6 +491,7 @@ class JobsTest {
     @Test
     void theReplicationProbabilityFallsWithTheRecordToTheFloor() {
         assertEquals(1.0, probability(0), 1e-9);
+        assertEquals(1.0, probability(9), 1e-9, "below trustedAfter (10) every unit is replicated");
         assertEquals(0.5, probability(10), 1e-9);
         assertEquals(0.05, probability(1000), 1e-9);
     }
@@ -478,6 +509,9 @@ class JobsTest {
     }
 
     private static double expected(int streak) {
+        if (streak < 10) {
+            return 1.0;
+        }
         return Math.max(0.05, 1.0 / (1.0 + streak / 10.0));
     }
 

@@ -1,0 +1,171 @@
+package org.isos.world.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import org.isos.apps.compute.work.Mersenne;
+import org.isos.apps.compute.work.MersenneUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Issue 4's "a suspended host resumes from its checkpoint, not from the start", end to end on {@code ./isos dev
+ * --hosts 1}: a job of one long Mersenne unit runs on the host; the owner becomes active (an {@code .activity} file
+ * in the agent's inbox, as the owner's desktop would report it) and the host suspends its ISOS work mid-unit; while
+ * suspended the unit's checkpoint in the lease's store stays where it was; after the policy's idle period the host
+ * resumes and the unit's next checkpoint is further on than the one it paused at (a unit run again from the start
+ * would first checkpoint after {@value Mersenne#DEFAULT_CHECKPOINT_EVERY} squarings, behind it). The job completes
+ * with the same result as a run here.
+ */
+class JobSuspendE2ETest {
+
+    static final int FROM = 8_000;
+    static final int TO = 8_080;
+
+    @TempDir
+    static Path root;
+    static World world;
+
+    @AfterAll
+    static void stopTheWorld() throws Exception {
+        if (world != null) {
+            world.close();
+            world.await("every process of ./isos dev stopped", Duration.ofSeconds(40), world::allStopped);
+        }
+    }
+
+    @Test
+    void aHostSuspendedMidUnitResumesItFromItsCheckpoint() throws Exception {
+        world = World.start(root.resolve("dev"), 1, "--agent-property", "isos.agent.policy.idlePeriodSeconds=5");
+        World.Run keys = world.isos("keys", "new", "jobs");
+        assertEquals(0, keys.exit(), keys::toString);
+        World.Run submitted = world.isos("job", "submit", "--app", "mersenne", "--range", FROM + ".." + TO,
+                "--unit-size", Integer.toString(TO - FROM + 1), "--replicas", "1", "--spot-checks", "0", "--hosts", "1",
+                "--deadline", "10m");
+        assertEquals(0, submitted.exit(), submitted::toString);
+        String id = submitted.out().strip();
+        CompletableFuture<World.Run> runner = CompletableFuture.supplyAsync(() -> {
+            try {
+                return world.isos("job", "status", id, "--follow", "--json");
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+
+        byte[] unit = new MersenneUnit(FROM, TO).encode();
+        Path agent = world.agentDir("agent-1");
+        AtomicLong first = new AtomicLong();
+        world.await("the unit's first checkpoint", Duration.ofSeconds(120), () -> {
+            first.set(progress(agent, unit));
+            return first.get() > 0;
+        });
+
+        Path inbox = agent.resolve("inbox");
+        Files.writeString(inbox.resolve(".owner.part"), "the owner is back at the keyboard\n");
+        Files.move(inbox.resolve(".owner.part"), inbox.resolve("owner.activity"), StandardCopyOption.ATOMIC_MOVE);
+        world.await("the host suspends its ISOS work", Duration.ofSeconds(20),
+                () -> "true".equals(status("suspended")));
+        Thread.sleep(1_000); // the running unit parks at its next pause point, after saving its state there
+        long paused = progress(agent, unit);
+        Thread.sleep(2_000);
+        assertEquals(paused, progress(agent, unit), "no progress while the owner is active");
+        assertTrue(paused >= first.get() && paused > Mersenne.DEFAULT_CHECKPOINT_EVERY,
+                "paused at " + paused + " squarings, past its first checkpoint");
+
+        world.await("the host resumes after the idle period", Duration.ofSeconds(40),
+                () -> "false".equals(status("suspended")));
+        AtomicLong next = new AtomicLong();
+        world.await("the unit's next checkpoint", Duration.ofSeconds(60), () -> {
+            next.set(progress(agent, unit));
+            return next.get() != paused;
+        });
+        assertTrue(next.get() > paused || next.get() == -1, "after the resume the unit went on from " + paused
+                + " squarings (a fresh start would checkpoint at " + Mersenne.DEFAULT_CHECKPOINT_EVERY + "): " + next);
+
+        World.Run followed = runner.get(5, TimeUnit.MINUTES);
+        assertEquals(0, followed.exit(), followed::toString);
+        assertEquals("DONE", followed.json().get("job").get("state").asText(), followed::toString);
+        JsonNode units = world.get("/v1/jobs/" + id + "/results", world.env("ISOS_TOKEN")).get("units");
+        assertEquals(1, units.size());
+        assertArrayEquals(new Mersenne().run(unit), Base64.getDecoder().decode(units.get(0).get("result").asText()),
+                "the resumed unit's result equals a run here");
+    }
+
+    private static String status(String key) {
+        try {
+            java.util.Properties p = world.agentStatus().get("agent-1");
+            return p == null ? null : p.getProperty(key);
+        } catch (java.io.IOException rewritten) {
+            return null;
+        }
+    }
+
+    /**
+     * The squarings done at the unit's checkpoint in the lease's store ({@code kernel/stores/LEASE/.checkpoint/unit-*}):
+     * 0 before there is one, -1 once it is gone again (the unit finished).
+     */
+    private static long progress(Path agent, byte[] unit) {
+        Optional<Path> file = checkpoint(agent);
+        if (file.isEmpty()) {
+            return seen ? -1 : 0;
+        }
+        seen = true;
+        for (int attempt = 0;; attempt++) {
+            try {
+                return Mersenne.squaringsDone(unit, Files.readAllBytes(file.get()));
+            } catch (java.nio.file.NoSuchFileException finished) {
+                return -1;
+            } catch (Exception e) {
+                if (attempt == 5) {
+                    throw new AssertionError("cannot read the checkpoint " + file.get() + ": " + e, e);
+                }
+                try {
+                    Thread.sleep(20); // replaced while read: read the new one
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(interrupted);
+                }
+            }
+        }
+    }
+
+    private static boolean seen;
+
+    private static Optional<Path> checkpoint(Path agent) {
+        Path stores = agent.resolve("kernel/stores");
+        if (!Files.isDirectory(stores)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> leases = Files.list(stores)) {
+            for (Path lease : leases.toList()) {
+                try (Stream<Path> files = Files.list(lease)) {
+                    List<Path> found = files.filter(f -> f.getFileName().toString().startsWith(".checkpoint%2Funit-"))
+                            .toList();
+                    if (!found.isEmpty()) {
+                        return Optional.of(found.get(0));
+                    }
+                }
+            }
+        } catch (java.io.IOException changing) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+}
