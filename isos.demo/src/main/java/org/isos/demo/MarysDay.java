@@ -1,6 +1,5 @@
 package org.isos.demo;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,22 +10,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import org.isos.apps.compute.protocol.ComputeMessage;
-import org.isos.apps.compute.work.Fasta;
-import org.isos.apps.compute.work.GeneResult;
-import org.isos.apps.compute.work.GeneUnit;
-import org.isos.apps.compute.work.MersenneResult;
-import org.isos.apps.compute.work.MersenneUnit;
-import org.isos.apps.compute.work.Scoring;
-import org.isos.apps.compute.work.Sequence;
-import org.isos.apps.compute.work.Workloads;
-import org.isos.kernel.wire.ClientSession;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -146,143 +134,92 @@ final class MarysDay {
                     + " credits/h");
         }
         progress.check("3 leases ACTIVE, spread over " + owners.size() + " owners; the kernel admitted the lab's signature");
-        X509Certificate ca = ca(lab);
-        Map<JsonNode, ClientSession> sessions = new LinkedHashMap<>();
-        try {
-            for (JsonNode lease : leases) {
-                sessions.put(lease, ClientSession.open(address(lease), List.of(ca), lab.id, lease.path("app").asText(),
-                        lease.path("id").asText()));
-            }
+        String leaseIds = String.join(",", leases.stream().map(l -> l.path("id").asText()).toList());
 
-            progress.step("A Mersenne search (GIMPS): Lucas–Lehmer tests of 2^p − 1 for every p ≤ 1300, on the three hosts");
-            Instant started = Instant.now();
-            List<MersenneUnit> units = MersenneUnit.split(2, 1300, 100);
-            Map<String, byte[]> results = runUnits(sessions, "m", units.stream().map(MersenneUnit::encode).toList());
-            List<Integer> primes = new ArrayList<>();
-            for (int i = 0; i < units.size(); i++) {
-                for (MersenneResult.Exponent e : MersenneResult.decode(results.get("m" + i)).exponents()) {
-                    if (e.prime()) {
-                        primes.add(e.p());
-                    }
-                }
-            }
-            double mersenneSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
-            if (!primes.equals(MERSENNE_EXPONENTS_TO_1300)) {
-                throw new DemoFailure("the Mersenne search found " + primes + ", not " + MERSENNE_EXPONENTS_TO_1300);
-            }
-            progress.check("Mersenne primes 2^p − 1 for p = " + primes + " — exactly the known ones ("
-                    + units.size() + " units in " + mersenneSeconds + " s)");
-            report.result("Mersenne search p ≤ 1300", "p = " + primes, units.size() + " units, " + mersenneSeconds + " s");
-
-            // Mary sits down at the desktop while the gene match runs there
-            JsonNode marys = leases.stream().filter(l -> mary.id.equals(l.path("ownerId").asText())).findFirst().orElse(null);
-            progress.step("A gene match (Smith–Waterman): 6 query genes against a library of 600 sequences"
-                    + (marys == null ? "" : "; meanwhile Mary sits down at her computer"));
-            Scoring dna = Scoring.dna();
-            List<String> bases = randomBases(600, 400, 7);
-            List<Sequence> library = fasta(dna, "lib", bases);
-            List<Sequence> queries = fasta(dna, "gene", mutatedCuts(bases, 6, 11));
-            List<GeneUnit> geneUnits = GeneUnit.split(dna, 3, 40, queries, library, 50);
-            Path maryAgent = marys == null ? null : world.agentOf(marys.path("hostId").asText());
-            Instant busyAt = Instant.now();
-            if (maryAgent != null) {
-                Files.writeString(maryAgent.resolve("inbox/.mary.part"), "Mary moved her mouse\n");
-                Files.move(maryAgent.resolve("inbox/.mary.part"), maryAgent.resolve("inbox/mary.activity"));
-            }
-            started = Instant.now();
-            Map<String, byte[]> geneResults = new HashMap<>();
-            Thread genes = new Thread(() -> {
-                try {
-                    geneResults.putAll(runUnits(sessions, "g", geneUnits.stream().map(GeneUnit::encode).toList()));
-                } catch (Exception e) {
-                    geneResults.put("failure", String.valueOf(e).getBytes(StandardCharsets.UTF_8));
-                }
-            }, "demo-genes");
-            genes.start();
-            if (maryAgent != null) {
-                world.await("Mary's host suspends its ISOS work", Duration.ofSeconds(5),
-                        () -> "true".equals(LocalWorld.status(maryAgent).getProperty("suspended")));
-                long pausedMillis = Duration.between(busyAt, Instant.now()).toMillis();
-                progress.check("Mary's host " + marys.path("hostId").asText() + " suspended its ISOS work " + pausedMillis
-                        + " ms after she moved the mouse (" + LocalWorld.status(maryAgent).getProperty("suspendedReason") + ")");
-                report.result("Mary's desk: work paused", pausedMillis + " ms after her mouse moved", "agent status file");
-                world.await("Mary's host resumes when she leaves", Duration.ofSeconds(30),
-                        () -> "false".equals(LocalWorld.status(maryAgent).getProperty("suspended")));
-                progress.check("she left: after the policy's idle period her host resumed the work it had paused");
-            }
-            genes.join(Duration.ofMinutes(5).toMillis());
-            if (geneResults.containsKey("failure")) {
-                throw new DemoFailure("the gene match failed: " + new String(geneResults.get("failure"), StandardCharsets.UTF_8));
-            }
-            List<GeneResult> parts = new ArrayList<>();
-            for (int i = 0; i < geneUnits.size(); i++) {
-                parts.add(GeneResult.decode(geneResults.get("g" + i)));
-            }
-            GeneResult distributed = GeneResult.merge(parts, 3);
-            double geneSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
-            // the reference: the same algorithm in this one process over the whole library
-            byte[] whole = new GeneUnit(dna, 3, 40, queries, 0, library).encode();
-            GeneResult local = GeneResult.decode(Workloads.forUnit(whole).run(whole));
-            if (!distributed.equals(local)) {
-                throw new DemoFailure("the hosts' gene hits differ from a single-process run:\n" + distributed + "\n" + local);
-            }
-            GeneResult.Hit best = distributed.queries().get(0).hits().get(0);
-            progress.check("best hits and scores equal a single-process run of the same algorithm (query "
-                    + distributed.queries().get(0).queryId() + " → " + best.libraryId() + ", score " + best.score() + "; "
-                    + geneUnits.size() + " units in " + geneSeconds + " s)");
-            report.result("Gene match, 6 queries × 600 sequences", "best hits = single-process run",
-                    geneUnits.size() + " units, " + geneSeconds + " s");
-        } finally {
-            for (ClientSession session : sessions.values()) {
-                session.close();
-            }
+        progress.step("A Mersenne search (GIMPS) as an ISOS job on the three leases: Lucas–Lehmer tests of 2^p − 1 for every"
+                + " p ≤ 1300; the server replicates units until hosts have earned trust, mixes in spot checks, and"
+                + " accepts a result only when copies agree");
+        Instant started = Instant.now();
+        JsonNode mersenne = lab.isos("job", "submit", "--app", "mersenne", "--range", "2..1300", "--leases", leaseIds,
+                "--wait", "--json").ok().json();
+        double mersenneSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+        List<Integer> primes = new ArrayList<>();
+        mersenne.path("primes").forEach(p -> primes.add(p.asInt()));
+        if (!primes.equals(MERSENNE_EXPONENTS_TO_1300) || !"DONE".equals(mersenne.path("state").asText())
+                || !mersenne.path("errors").isEmpty()) {
+            throw new DemoFailure("the Mersenne job found " + primes + ", not " + MERSENNE_EXPONENTS_TO_1300 + ": " + mersenne);
         }
+        JsonNode verified = lab.isos("job", "status", mersenne.path("job").asText(), "--json").ok().json();
+        JsonNode job = verified.path("job");
+        int copies = job.path("units").asInt() + job.path("spotChecks").asInt();
+        progress.check("Mersenne primes 2^p − 1 for p = " + primes + " — exactly the known ones (" + job.path("units").asInt()
+                + " units and " + job.path("spotChecks").asInt() + " spot checks, " + job.path("spotChecksPassed").asInt()
+                + " passed, in " + mersenneSeconds + " s; " + String.format(java.util.Locale.ROOT, "%.2f",
+                        job.path("replicasIssued").asDouble() / Math.max(1, copies)) + " copies per unit)");
+        for (JsonNode h : verified.path("hosts")) {
+            progress.detail("host " + h.path("hostId").asText() + ": " + h.path("validTotal").asInt() + " valid results, "
+                    + h.path("invalidTotal").asInt() + " invalid, streak " + h.path("streak").asInt()
+                    + (h.path("banned").asBoolean() ? ", BANNED" : ""));
+        }
+        report.result("Mersenne search p ≤ 1300 (isos job)", "p = " + primes, job.path("units").asInt() + " units, "
+                + job.path("replicasIssued").asInt() + " copies, " + mersenneSeconds + " s");
+
+        // Mary sits down at the desktop while the gene match runs there
+        JsonNode marys = leases.stream().filter(l -> mary.id.equals(l.path("ownerId").asText())).findFirst().orElse(null);
+        progress.step("A gene match (Smith–Waterman) as an ISOS job: 6 query genes against a library of 600 sequences"
+                + (marys == null ? "" : "; meanwhile Mary sits down at her computer"));
+        List<String> bases = randomBases(600, 400, 7);
+        Path library = dir.resolve("library.fasta");
+        Path queries = dir.resolve("genes.fasta");
+        Files.writeString(library, fastaText("lib", bases));
+        Files.writeString(queries, fastaText("gene", mutatedCuts(bases, 6, 11)));
+        List<String> geneJob = List.of("job", "submit", "--app", "genes", "--queries", queries.toString(), "--library",
+                library.toString(), "--top", "3", "--min-score", "40", "--json");
+        Path maryAgent = marys == null ? null : world.agentOf(marys.path("hostId").asText());
+        Instant busyAt = Instant.now();
+        if (maryAgent != null) {
+            Files.writeString(maryAgent.resolve("inbox/.mary.part"), "Mary moved her mouse\n");
+            Files.move(maryAgent.resolve("inbox/.mary.part"), maryAgent.resolve("inbox/mary.activity"));
+        }
+        started = Instant.now();
+        Party.Run[] distributed = new Party.Run[1];
+        Thread genes = new Thread(() -> {
+            List<String> args = new ArrayList<>(geneJob);
+            args.addAll(List.of("--leases", leaseIds, "--wait"));
+            distributed[0] = lab.isos(args.toArray(String[]::new));
+        }, "demo-genes");
+        genes.start();
+        if (maryAgent != null) {
+            world.await("Mary's host suspends its ISOS work", Duration.ofSeconds(5),
+                    () -> "true".equals(LocalWorld.status(maryAgent).getProperty("suspended")));
+            long pausedMillis = Duration.between(busyAt, Instant.now()).toMillis();
+            progress.check("Mary's host " + marys.path("hostId").asText() + " suspended its ISOS work " + pausedMillis
+                    + " ms after she moved the mouse (" + LocalWorld.status(maryAgent).getProperty("suspendedReason") + ")");
+            report.result("Mary's desk: work paused", pausedMillis + " ms after her mouse moved", "agent status file");
+            world.await("Mary's host resumes when she leaves", Duration.ofSeconds(30),
+                    () -> "false".equals(LocalWorld.status(maryAgent).getProperty("suspended")));
+            progress.check("she left: after the policy's idle period her host resumed the work it had paused");
+        }
+        genes.join(Duration.ofMinutes(5).toMillis());
+        if (distributed[0] == null) {
+            throw new DemoFailure("the gene job did not finish within 5 minutes");
+        }
+        JsonNode hosted = distributed[0].ok().json();
+        double geneSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+        // the reference: the same algorithm in this one process (isos job submit --local), no hosts
+        List<String> localArgs = new ArrayList<>(geneJob);
+        localArgs.add("--local");
+        JsonNode local = lab.isos(localArgs.toArray(String[]::new)).ok().json();
+        if (hosted.path("queries").isEmpty() || !hosted.path("queries").equals(local.path("queries"))) {
+            throw new DemoFailure("the hosts' gene hits differ from a single-process run:\n" + hosted.path("queries")
+                    + "\n" + local.path("queries"));
+        }
+        String first = hosted.path("queries").get(0).toString();
+        progress.check("best hits and scores equal a single-process run of the same algorithm (" + first.substring(0,
+                Math.min(110, first.length())) + " …; " + hosted.path("units").asInt() + " units in " + geneSeconds + " s)");
+        report.result("Gene match, 6 queries × 600 sequences (isos job)", "best hits = single-process run",
+                hosted.path("units").asInt() + " units, " + geneSeconds + " s");
         return leases;
-    }
-
-    /** Sends units round-robin over the sessions, a few in flight per host, and collects every result. */
-    private static Map<String, byte[]> runUnits(Map<JsonNode, ClientSession> sessions, String prefix, List<byte[]> units)
-            throws Exception {
-        List<ClientSession> hosts = new ArrayList<>(sessions.values());
-        Map<String, byte[]> results = new HashMap<>();
-        List<Thread> workers = new ArrayList<>();
-        List<Exception> failures = new ArrayList<>();
-        for (int h = 0; h < hosts.size(); h++) {
-            ClientSession session = hosts.get(h);
-            List<Integer> mine = new ArrayList<>();
-            for (int i = h; i < units.size(); i += hosts.size()) {
-                mine.add(i);
-            }
-            Thread worker = new Thread(() -> {
-                try {
-                    for (int i : mine) {
-                        session.send(ComputeMessage.run(prefix + i, units.get(i)).encode());
-                    }
-                    for (int done = 0; done < mine.size(); done++) {
-                        ComputeMessage reply = ComputeMessage.decode(session.receive(Duration.ofMinutes(3)));
-                        if (reply.op() != ComputeMessage.Op.RESULT) {
-                            throw new DemoFailure("unit " + reply.unitId() + ": " + reply.op() + " " + reply.reason());
-                        }
-                        synchronized (results) {
-                            results.put(reply.unitId(), reply.payload());
-                        }
-                    }
-                } catch (Exception e) {
-                    synchronized (failures) {
-                        failures.add(e);
-                    }
-                }
-            }, "demo-units-" + h);
-            worker.start();
-            workers.add(worker);
-        }
-        for (Thread worker : workers) {
-            worker.join();
-        }
-        if (!failures.isEmpty()) {
-            throw failures.get(0);
-        }
-        return results;
     }
 
     /** Mary's files go to the backup company's app on other hosts as encrypted fragments, and come back. */
@@ -512,15 +449,6 @@ final class MarysDay {
         }
     }
 
-    private static InetSocketAddress address(JsonNode lease) {
-        try {
-            InetSocketAddress unresolved = ClientSession.transportAddress(lease.path("transportAddress").asText(null));
-            return new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
-        } catch (IllegalArgumentException e) {
-            throw new DemoFailure("lease " + lease.path("id").asText() + ": " + e.getMessage());
-        }
-    }
-
     /** {@code count} random DNA sequences of {@code length} bases, the same for the same seed. */
     static List<String> randomBases(int count, int length, long seed) {
         Random random = new Random(seed);
@@ -551,12 +479,12 @@ final class MarysDay {
         return genes;
     }
 
-    /** Sequences as FASTA text ({@code >prefixN} headers), parsed the way a user's file is. */
-    static List<Sequence> fasta(Scoring dna, String prefix, List<String> bodies) {
+    /** Sequences as FASTA text ({@code >prefixN} headers), as a user's file holds them. */
+    static String fastaText(String prefix, List<String> bodies) {
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < bodies.size(); i++) {
             text.append('>').append(prefix).append(i).append('\n').append(bodies.get(i)).append('\n');
         }
-        return Fasta.parse(text.toString(), dna, prefix);
+        return text.toString();
     }
 }
