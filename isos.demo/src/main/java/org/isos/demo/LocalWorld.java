@@ -106,6 +106,31 @@ final class LocalWorld implements AutoCloseable {
         throw new DemoFailure("no agent of this world is host " + hostId);
     }
 
+    /**
+     * Puts a host to sleep (SIGSTOP to its agent process), as a laptop whose lid is closed: it stops answering
+     * anyone, the server included, without ending anything it holds.
+     */
+    void sleep(Path agent) throws IOException, InterruptedException {
+        signal(agent, "STOP");
+    }
+
+    /** Wakes a host {@link #sleep} put to sleep (SIGCONT): it carries on where it stopped. */
+    void wake(Path agent) throws IOException, InterruptedException {
+        signal(agent, "CONT");
+    }
+
+    private void signal(Path agent, String signal) throws IOException, InterruptedException {
+        String data = "-Disos.agent.data=" + agent.toAbsolutePath().normalize();
+        ProcessHandle process = dev.descendants()
+                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains(data)).orElse(false))
+                .findFirst().orElseThrow(() -> new DemoFailure("no agent process runs " + agent.getFileName()));
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).redirectErrorStream(true).start();
+        String said = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0) {
+            throw new DemoFailure("kill -" + signal + " " + process.pid() + ": " + said);
+        }
+    }
+
     void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
         Instant until = Instant.now().plus(limit);
         while (!condition.getAsBoolean()) {

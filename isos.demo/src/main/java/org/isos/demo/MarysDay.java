@@ -269,7 +269,29 @@ final class MarysDay {
         }
         progress.check("no host's store holds a byte of Mary's plaintext: fragments are AES-256-GCM ciphertext");
 
-        progress.step("Mary restores her files from the fragments");
+        // one of the hosts holding a fragment of every segment is Mary's laptop, connected only now and then
+        JsonNode laptopLease = null;
+        for (JsonNode lease : backupCo.isos("leases", "--state", "ACTIVE", "--json").ok().json().path("leases")) {
+            if (mary.id.equals(lease.path("ownerId").asText())) {
+                laptopLease = lease;
+                break;
+            }
+        }
+        Path laptop = null;
+        String laptopHost = null;
+        if (laptopLease != null) {
+            laptopHost = laptopLease.path("hostId").asText();
+            laptop = world.agentOf(laptopHost);
+            progress.step("Mary closes the lid of her laptop (" + laptopHost + "), which holds a fragment of every segment:"
+                    + " it drops off the network");
+            world.sleep(laptop);
+            String asleep = laptopHost;
+            world.await("the server sees Mary's laptop OFFLINE", Duration.ofSeconds(30),
+                    () -> "OFFLINE".equals(hostStatus(mary, asleep)));
+            progress.check("after three missed heartbeats the server marks " + laptopHost
+                    + " OFFLINE and ends the leases it held (FAILED: host lost)");
+        }
+        progress.step("Mary restores her files from the fragments" + (laptop == null ? "" : ", her laptop still asleep"));
         JsonNode listed = backupCo.isos("backup", "ls", "--name", "mary", "--secret-file", secret.toString(), "--json").ok().json();
         List<String> ids = new ArrayList<>();
         for (JsonNode file : listed.isArray() ? listed : listed.path("files")) {
@@ -301,6 +323,38 @@ final class MarysDay {
             throw new DemoFailure("a wrong secret was not refused cleanly: " + refused);
         }
         progress.check("a wrong secret is refused (" + refused.err().strip().lines().findFirst().orElse("") + ") and writes nothing");
+        if (laptop != null) {
+            progress.step("Mary opens her laptop: it reconnects; the backup company audits every fragment and repairs"
+                    + " what the sleep cost onto another host");
+            world.wake(laptop);
+            String awake = laptopHost;
+            world.await("Mary's laptop ONLINE again", Duration.ofSeconds(30), () -> "ONLINE".equals(hostStatus(mary, awake)));
+            progress.check(laptopHost + " is ONLINE again and takes new work; its lease of the backup app ended while it slept");
+            int missing = 0;
+            for (JsonNode file : backupCo.isos("backup", "verify", "--name", "mary", "--secret-file", secret.toString(),
+                    "--json").ok().json()) {
+                missing += file.path("missing").asInt();
+            }
+            if (missing == 0) {
+                throw new DemoFailure("the audit found no fragment missing after the laptop's lease ended");
+            }
+            JsonNode repaired = backupCo.isos("backup", "repair", "--name", "mary", "--secret-file", secret.toString(),
+                    "--key", "backup-co", "--lease", "10m", "--json").ok().json();
+            int stillMissing = 0;
+            for (JsonNode file : backupCo.isos("backup", "verify", "--name", "mary", "--secret-file", secret.toString(),
+                    "--json").ok().json()) {
+                stillMissing += file.path("missing").asInt() + file.path("corrupt").asInt();
+            }
+            if (!repaired.path("complete").asBoolean() || stillMissing != 0) {
+                throw new DemoFailure("repair did not restore full redundancy: " + repaired + ", " + stillMissing
+                        + " fragments still missing or corrupt");
+            }
+            progress.check("the audit found " + missing + " fragments gone with the laptop's lease; repair regenerated "
+                    + repaired.path("regenerated").asInt() + " from 3 good ones onto " + repaired.path("newHosts")
+                    + ": every file 6-of-6 again");
+            report.result("Mary's laptop asleep", "files restored without it; repaired after",
+                    missing + " fragments regenerated onto " + repaired.path("newHosts").size() + " new host(s)");
+        }
         report.result("Backup of Mary's files (3-of-6, AES-256-GCM)", "restored byte-identical",
                 String.format("%.1f MB/s put, %.1f MB/s get", totalBytes / 1e6 / putSeconds, totalBytes / 1e6 / getSeconds));
     }
@@ -406,6 +460,16 @@ final class MarysDay {
                 }
             }
         }
+    }
+
+    /** A host's status as its owner sees it ({@code isos hosts}). */
+    private static String hostStatus(Party owner, String hostId) {
+        for (JsonNode host : owner.isos("hosts", "--json").ok().json().path("hosts")) {
+            if (hostId.equals(host.path("hostId").asText())) {
+                return host.path("status").asText();
+            }
+        }
+        return "UNKNOWN";
     }
 
     private static String get(Party party, String path) throws Exception {
