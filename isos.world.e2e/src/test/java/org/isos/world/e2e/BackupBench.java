@@ -101,6 +101,8 @@ class BackupBench {
         double[] get = new double[RUNS];
         double[] copyPut = new double[RUNS];
         double[] copyGet = new double[RUNS];
+        double[] open = new double[RUNS];
+        double[] lookup = new double[RUNS];
         System.out.printf(Locale.ROOT, "bench: backup on %d agents, %d-of-%d, %d bytes, fragments of %d bytes,"
                 + " %d transfers at once, leases capped at %s, load average %.1f%n", HOSTS, K, N, SIZE, fragmentBytes,
                 parallelism, BANDWIDTH, loadAverage());
@@ -117,12 +119,22 @@ class BackupBench {
                 get[r] = SIZE / 1e3 / ((System.nanoTime() - t) / 1e6);
                 assertArrayEquals(data, Files.readAllBytes(out));
                 Files.delete(out);
+                // what a fresh `isos backup get` pays before its first byte: the keys (PBKDF2) and the manifest's
+                // lookup through the locator beacons on the holders
+                t = System.nanoTime();
+                try (BackupClient fresh = BackupClient.open("bench", "bench secret".toCharArray(), holders, options)) {
+                    open[r] = (System.nanoTime() - t) / 1e6;
+                    t = System.nanoTime();
+                    assertEquals(r + 1, fresh.list().size());
+                    lookup[r] = (System.nanoTime() - t) / 1e6;
+                }
 
                 double[] copy = plainCopy(holders, pool, data, fragmentBytes, r);
                 copyPut[r] = copy[0];
                 copyGet[r] = copy[1];
                 System.out.printf(Locale.ROOT, "bench:   run %d: put %.2f MB/s, get %.2f MB/s; plain copy: put %.2f MB/s,"
-                        + " get %.2f MB/s%n", r + 1, put[r], get[r], copyPut[r], copyGet[r]);
+                        + " get %.2f MB/s; a fresh client: keys %.0f ms, manifest lookup %.0f ms%n", r + 1, put[r],
+                        get[r], copyPut[r], copyGet[r], open[r], lookup[r]);
             }
         } finally {
             pool.shutdownNow();
@@ -137,6 +149,8 @@ class BackupBench {
                 (double) N / K, cp, p / cp);
         System.out.printf(Locale.ROOT, "bench: backup get  median %.2f MB/s (k of n fragments read); plain copy of the"
                 + " same bytes median %.2f MB/s; ratio %.2f%n", g, cg, g / cg);
+        System.out.printf(Locale.ROOT, "bench: a fresh client: keys (PBKDF2) median %.0f ms, manifest lookup median"
+                + " %.0f ms%n", median(open), median(lookup));
         System.out.printf(Locale.ROOT, "bench: load average at the end %.1f%n", loadAverage());
     }
 
