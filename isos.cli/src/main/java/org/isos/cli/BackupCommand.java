@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.isos.apps.backup.client.BackupClient;
 import org.isos.apps.backup.client.BackupOptions;
 import org.isos.apps.backup.client.FileHealth;
+import org.isos.apps.backup.client.RedundancyWatch;
 import org.isos.apps.backup.client.RepairReport;
 import org.isos.apps.backup.client.SessionHolder;
 import org.isos.apps.backup.client.StoredFile;
@@ -36,12 +37,12 @@ import picocli.CommandLine.Parameters;
         description = { "Encrypted, erasure-coded backups on hosts leased for the backup app. The secret comes from"
                 + " --secret-file FILE or $" + BackupVerb.SECRET_ENV + "; --name picks one of several backups." },
         subcommands = { BackupCommand.Put.class, BackupCommand.Ls.class, BackupCommand.Get.class,
-                BackupCommand.Verify.class, BackupCommand.Repair.class })
+                BackupCommand.Verify.class, BackupCommand.Repair.class, BackupCommand.Watch.class })
 final class BackupCommand extends Verb {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "say which: put, ls, get, verify, repair");
+        throw new ParameterException(spec.commandLine(), "say which: put, ls, get, verify, repair, watch");
     }
 
     @Command(name = "put", mixinStandardHelpOptions = true,
@@ -300,22 +301,10 @@ final class BackupCommand extends Verb {
             }
             List<SessionHolder> added = new ArrayList<>();
             try (BackupClient client = open(holders, BackupOptions.defaults())) {
-                List<FileHealth> health = client.verifyAll();
-                Set<String> failing = new TreeSet<>();
-                                for (FileHealth h : health) {
-                    failing.addAll(holdersOf(h, true));
-                    failing.addAll(holdersOf(h, false));
-                }
-                List<JsonNode> fresh = List.of();
-                if (!failing.isEmpty()) {
-                    progress(failing.size() + " holder(s) missing or failing: " + String.join(", ", failing)
-                            + "; leasing as many new hosts");
-                    List<String> exclude = new ArrayList<>(hostsOf(leases));
-                    exclude.addAll(failing.stream().filter(f -> !exclude.contains(f)).toList());
-                    fresh = leaseMore(connection, failing.size(), Math.max(leaseStorage(leases), 16L << 20), exclude);
-                    added.addAll(holders(fresh));
-                }
-                RepairReport report = client.repair(added);
+                Repaired repaired = leaseAndRepair(connection, client, leases, client.verifyAll(), added);
+                Set<String> failing = repaired.failing();
+                List<JsonNode> fresh = repaired.fresh();
+                RepairReport report = repaired.report();
                 if (json) {
                     ObjectNode r = ServerConnection.object().put("regenerated", report.regenerated())
                             .put("complete", report.complete());
@@ -352,10 +341,130 @@ final class BackupCommand extends Verb {
                 closeAll(added);
             }
         }
+    }
 
-        /** New hosts get what the existing leases have (the fragments they take over are of that size). */
-        private static long leaseStorage(List<JsonNode> leases) {
-            return leases.stream().mapToLong(l -> l.path("storageBytes").asLong(0)).max().orElse(0);
+    @Command(name = "watch", mixinStandardHelpOptions = true,
+            description = { "Keeps the backup's redundancy: every --every, audits every fragment of every file (as"
+                    + " verify) and prints each file's health; when a file's redundancy (its worst segment's healthy"
+                    + " fragments beyond k) is below --min-spare, repairs (as repair: leases new hosts in place of the"
+                    + " missing or failing holders). Runs until stopped, or --rounds times; then exit 1 when the last"
+                    + " round left a file unrecoverable or a repair incomplete." })
+    static final class Watch extends BackupLeasingVerb {
+
+        @Option(names = "--every", paramLabel = "DURATION", defaultValue = "1h", converter = Converters.Seconds.class,
+                description = "time between the starts of two rounds, e.g. 10m, 1h, 1d (default ${DEFAULT-VALUE})")
+        long everySeconds;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "0",
+                description = "stop after N rounds (default 0: run until stopped)")
+        int rounds;
+
+        @Option(names = "--min-spare", paramLabel = "S",
+                description = "repair a file when a segment has fewer than S healthy fragments beyond k (default: its"
+                        + " n - k, i.e. any lost or failing fragment is repaired at the next round)")
+        Integer minSpare;
+
+        @Option(names = "--json", description = "print each round as one line of JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            checkLeasing();
+            if (everySeconds < 1 || everySeconds > 30L * 86_400) {
+                throw new ParameterException(spec.commandLine(), "--every must be 1s to 30d, not " + everySeconds + " s");
+            }
+            if (rounds < 0 || rounds > 1_000_000) {
+                throw new ParameterException(spec.commandLine(), "--rounds must be 0 (no end) to 1000000, not " + rounds);
+            }
+            if (minSpare != null && (minSpare < 0 || minSpare > 255)) {
+                throw new ParameterException(spec.commandLine(), "--min-spare must be 0 to 255, not " + minSpare);
+            }
+            Arrays.fill(secret(), '\0');
+            ServerConnection connection = server.withToken();
+            List<SessionHolder> holders = holders(active(connection));
+            if (holders.isEmpty()) {
+                throw new CliFailure("no host runs the backup app for you (no ACTIVE lease of " + SessionHolder.APP + ")");
+            }
+            List<SessionHolder> added = new ArrayList<>();
+            RedundancyWatch.Round[] last = new RedundancyWatch.Round[1];
+            try (BackupClient client = open(holders, BackupOptions.defaults())) {
+                RedundancyWatch watch = new RedundancyWatch(client, minSpare == null ? RedundancyWatch.FULL : minSpare);
+                watch.run(java.time.Duration.ofSeconds(everySeconds), rounds, health -> {
+                    // leases may have come and gone since the last round: repair over the ones active now
+                    List<JsonNode> leases = active(connection);
+                    List<SessionHolder> now = holders(leases);
+                    Set<String> known = new java.util.HashSet<>();
+                    holders.forEach(h -> known.add(h.hostId()));
+                    added.forEach(h -> known.add(h.hostId()));
+                    List<SessionHolder> joined = now.stream().filter(h -> !known.contains(h.hostId())).toList();
+                    now.stream().filter(h -> known.contains(h.hostId())).forEach(SessionHolder::close);
+                    added.addAll(joined);
+                    client.addHolders(joined);
+                    try {
+                        return leaseAndRepair(connection, client, leases, health, added).report();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while leasing new hosts");
+                    }
+                }, round -> {
+                    last[0] = round;
+                    print(round);
+                });
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                throw failed(e);
+            } finally {
+                closeAll(holders);
+                closeAll(added);
+            }
+            RedundancyWatch.Round round = last[0];
+            if (round != null && (round.problem() != null
+                    || round.files().stream().anyMatch(h -> !h.recoverable())
+                    || (round.repaired() && !round.repair().complete()))) {
+                throw new CliFailure("round " + round.number() + " left the backup short of redundancy"
+                        + (round.problem() == null ? "" : ": " + round.problem()));
+            }
+            return 0;
+        }
+
+        private void print(RedundancyWatch.Round round) {
+            if (json) {
+                ObjectNode r = ServerConnection.object().put("round", round.number()).put("at", round.at().toString())
+                        .put("healthy", round.healthy()).put("repaired", round.repaired());
+                ArrayNode files = r.putArray("files");
+                round.files().forEach(h -> files.add(json(h).put("spare", h.spare())
+                        .put("designedSpare", h.designedSpare())));
+                ArrayNode below = r.putArray("belowThreshold");
+                round.belowThreshold().forEach(below::add);
+                if (round.repaired()) {
+                    r.putObject("repair").put("regenerated", round.repair().regenerated())
+                            .put("complete", round.repair().complete());
+                }
+                if (round.problem() != null) {
+                    r.put("problem", round.problem());
+                }
+                try {
+                    out().println(ServerConnection.JSON.writeValueAsString(r));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+            } else {
+                out().println("round " + round.number() + " at " + round.at() + ": " + round.files().size() + " file(s)"
+                        + (round.healthy() ? ", all intact" : ""));
+                for (FileHealth h : round.files()) {
+                    out().println("  " + h.name() + " (" + h.fileId() + "): " + h.spare() + " of " + h.designedSpare()
+                            + " spare fragments" + (h.recoverable() ? "" : ", NOT recoverable")
+                            + (round.belowThreshold().contains(h.fileId()) ? ", below the threshold" : ""));
+                }
+                if (round.repaired()) {
+                    out().println("  repaired: " + round.repair().regenerated() + " fragment(s) regenerated"
+                            + (round.repair().complete() ? ", full redundancy" : ", incomplete: "
+                                    + round.repair().blocked() + round.repair().lost()));
+                }
+                if (round.problem() != null) {
+                    out().println("  " + round.problem());
+                }
+            }
+            out().flush();
         }
     }
 

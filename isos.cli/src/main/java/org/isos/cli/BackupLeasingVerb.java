@@ -1,7 +1,10 @@
 package org.isos.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +12,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import org.isos.apps.backup.client.BackupClient;
+import org.isos.apps.backup.client.FileHealth;
+import org.isos.apps.backup.client.RepairReport;
+import org.isos.apps.backup.client.SessionHolder;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -126,6 +134,40 @@ abstract class BackupLeasingVerb extends BackupVerb {
     String uploadApp(ServerConnection connection) {
         return APP.signAndUpload(connection, APP.unsigned(app), APP.keyFile(key, server.home(), spec), server.home(),
                 KeysCommand.password(password, Isos.of(spec)), this::progress);
+    }
+
+    /** What {@link #leaseAndRepair} did: the repair, the holders it replaced, the leases it took for them. */
+    record Repaired(RepairReport report, Set<String> failing, List<JsonNode> fresh) {
+    }
+
+    /**
+     * Leases as many new hosts as {@code health} names missing or failing holders (none of the current leases'
+     * hosts), adds them to the client (and to {@code added}, for closing) and repairs onto them.
+     */
+    Repaired leaseAndRepair(ServerConnection connection, BackupClient client, List<JsonNode> leases,
+            List<FileHealth> health, List<SessionHolder> added) throws IOException, InterruptedException {
+        Set<String> failing = new TreeSet<>();
+        for (FileHealth h : health) {
+            failing.addAll(BackupCommand.holdersOf(h, true));
+            failing.addAll(BackupCommand.holdersOf(h, false));
+        }
+        List<JsonNode> fresh = List.of();
+        List<SessionHolder> newHolders = new ArrayList<>();
+        if (!failing.isEmpty()) {
+            progress(failing.size() + " holder(s) missing or failing: " + String.join(", ", failing)
+                    + "; leasing as many new hosts");
+            List<String> exclude = new ArrayList<>(hostsOf(leases));
+            exclude.addAll(failing.stream().filter(f -> !exclude.contains(f)).toList());
+            fresh = leaseMore(connection, failing.size(), Math.max(leaseStorage(leases), 16L << 20), exclude);
+            newHolders.addAll(holders(fresh));
+            added.addAll(newHolders);
+        }
+        return new Repaired(client.repair(newHolders), failing, fresh);
+    }
+
+    /** New hosts get what the existing leases have (the fragments they take over are of that size). */
+    static long leaseStorage(List<JsonNode> leases) {
+        return leases.stream().mapToLong(l -> l.path("storageBytes").asLong(0)).max().orElse(0);
     }
 
     /** Host ids of leases. */

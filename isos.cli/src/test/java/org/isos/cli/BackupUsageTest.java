@@ -34,7 +34,8 @@ class BackupUsageTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = { "backup", "backup put", "backup ls", "backup get", "backup verify", "backup repair" })
+    @ValueSource(strings = { "backup", "backup put", "backup ls", "backup get", "backup verify", "backup repair",
+        "backup watch" })
     void everyBackupVerbHasHelp(String verb) {
         CliRun run = CliRun.run((verb + " --help").split(" "));
         assertEquals(0, run.exit(), run::toString);
@@ -44,7 +45,7 @@ class BackupUsageTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "backup| isos backup: say which: put, ls, get, verify, repair",
+        "backup| isos backup: say which: put, ls, get, verify, repair, watch",
         "backup list| isos backup: Unmatched argument at index 1: 'list'",
         "backup put| isos backup put: Missing required parameter: 'FILE'",
         "backup put a.bin --k 4 --n 4| isos backup put: a k-of-n code needs 1 <= --k < --n <= 256, not 4-of-4",
@@ -64,6 +65,12 @@ class BackupUsageTest {
         "backup repair --lease 0s| isos backup repair: Invalid value for option '--lease': a duration must be longer than 0",
         "backup repair extra| isos backup repair: Unmatched argument at index 2: 'extra'",
         "backup ls --colour blue| isos backup ls: Unknown options: '--colour', 'blue'",
+        "backup watch --every 0s| isos backup watch: Invalid value for option '--every': a duration must be longer than 0",
+        "backup watch --every 31d| isos backup watch: --every must be 1s to 30d, not 2678400 s",
+        "backup watch --rounds -1| isos backup watch: --rounds must be 0 (no end) to 1000000, not -1",
+        "backup watch --min-spare -1| isos backup watch: --min-spare must be 0 to 255, not -1",
+        "backup watch --min-spare two| isos backup watch: Invalid value for option '--min-spare': 'two' is not an int",
+        "backup watch extra| isos backup watch: Unmatched argument at index 2: 'extra'",
     })
     void usageErrorsExit2WithAMessage(String line, String message) {
         CliRun run = CliRun.run(ENV, line.split(" "));
@@ -75,7 +82,7 @@ class BackupUsageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "put a.bin", "ls", "get abc -o out", "verify", "repair" })
+    @ValueSource(strings = { "put a.bin", "ls", "get abc -o out", "verify", "repair", "watch" })
     void noSecretIsAUsageError(String verb) {
         Map<String, String> env = new HashMap<>(ENV);
         env.remove("ISOS_BACKUP_SECRET");
@@ -85,7 +92,7 @@ class BackupUsageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "ls", "verify", "repair" })
+    @ValueSource(strings = { "ls", "verify", "repair", "watch" })
     void noServerOrTokenIsAUsageError(String verb) {
         Map<String, String> env = new HashMap<>(ENV);
         env.remove("ISOS_TOKEN");

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -57,6 +58,9 @@ final class World implements AutoCloseable {
     private final Path dir;
     private final Process dev;
     private final Map<String, String> env = new LinkedHashMap<>();
+    /** Agents started after dev was ready ({@link #startAgents}), by data directory name: not dev's children. */
+    private final Map<String, Process> extraAgents = new LinkedHashMap<>();
+    private final Map<String, List<String>> commands = new LinkedHashMap<>();
     private HttpClient http;
     /** Agents {@link #restartAgent} started again: this world's children, not dev's. */
     private final List<Process> restarted = new ArrayList<>();
@@ -81,7 +85,7 @@ final class World implements AutoCloseable {
                 .directory(ROOT.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("dev.out").toFile());
         World world = new World(dir, builder.start());
-        Runtime.getRuntime().addShutdownHook(new Thread(world::stop));
+        Runtime.getRuntime().addShutdownHook(new Thread(world::close));
         world.await("./isos dev ready", Duration.ofSeconds(150 + 20L * Math.max(0, hosts - 8)), () -> {
             if (!world.dev.isAlive()) {
                 throw new AssertionError("./isos dev exited " + world.dev.exitValue() + ":\n" + world.devOutput());
@@ -130,6 +134,11 @@ final class World implements AutoCloseable {
 
     /** Runs {@code ./isos args…} with {@code token}. */
     Run isosAs(String token, String... args) throws Exception {
+        return isosWithin(Duration.ofSeconds(180), token, args);
+    }
+
+    /** Runs {@code ./isos args…} with {@code token}, allowed {@code limit} (long transfers on a loaded machine). */
+    Run isosWithin(Duration limit, String token, String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ROOT.resolve("isos").toString());
         command.addAll(List.of(args));
@@ -139,9 +148,9 @@ final class World implements AutoCloseable {
         Path out = Files.createTempFile(dir, "run", ".out");
         Path err = Files.createTempFile(dir, "run", ".err");
         Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+        if (!process.waitFor(limit.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("isos " + String.join(" ", args) + " did not end in 180 s");
+            throw new AssertionError("isos " + String.join(" ", args) + " did not end in " + limit.toSeconds() + " s");
         }
         return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
     }
@@ -186,7 +195,8 @@ final class World implements AutoCloseable {
      */
     void killAgent(String name) throws InterruptedException {
         String data = "-Disos.agent.data=" + agentDir(name);
-        List<ProcessHandle> found = Stream.concat(dev.descendants(), restartedProcesses().stream())
+        List<ProcessHandle> found = Stream.concat(Stream.concat(dev.descendants(), restartedProcesses().stream()),
+                        extraAgents.values().stream().flatMap(p -> Stream.concat(Stream.of(p.toHandle()), p.descendants())))
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains(data)).orElse(false)).toList();
         if (found.isEmpty()) {
             throw new AssertionError("no running agent process with " + data);
@@ -342,10 +352,11 @@ final class World implements AutoCloseable {
         }
     }
 
-    /** Whether every process dev started (and every agent this world started again) is gone. */
+    /** Whether every process dev started is gone, and every agent this world started itself (again or added). */
     boolean allStopped() {
         return !dev.isAlive() && dev.descendants().noneMatch(ProcessHandle::isAlive)
-                && restartedProcesses().stream().noneMatch(ProcessHandle::isAlive);
+                && restartedProcesses().stream().noneMatch(ProcessHandle::isAlive)
+                && extraAgents.values().stream().noneMatch(Process::isAlive);
     }
 
     private List<ProcessHandle> restartedProcesses() {
@@ -367,7 +378,171 @@ final class World implements AutoCloseable {
             }
         }
         List<ProcessHandle> children = dev.descendants().toList();
+        stopExtraAgents();
         stop();
         children.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * Brings {@code count} new host agents into the running world, the way {@code ./isos dev} starts its own (same
+     * distribution, JVM options and kernel properties, owners taken in turn, fresh data directories
+     * {@code agent-<next>}), and waits until the server lists all of them ONLINE. These are new hosts: new keys, new
+     * host ids, nothing stored. dev does not know them; {@link #close} stops them (before dev stops the server).
+     *
+     * @return the new agents' data directory names
+     */
+    List<String> startAgents(int count) throws Exception {
+        if (count < 1 || count > 32) {
+            throw new IllegalArgumentException("1 to 32 new agents, not " + count);
+        }
+        Path agentDist = ROOT.resolve("isos.agent.host/target/agent");
+        Path rootPem = dir.resolve("server/ca/root.pem");
+        String servers = env.getOrDefault("ISOS_SERVERS", env("ISOS_SERVER"));
+        List<String> owners = ownerTokens();
+        int next = 1;
+        while (Files.exists(dir.resolve("agent-" + next))) {
+            next++;
+        }
+        List<String> started = new ArrayList<>();
+        for (int i = 0; i < count; i++, next++) {
+            String name = "agent-" + next;
+            Path data = dir.resolve(name);
+            Files.createDirectories(data);
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m", "-Djava.security.manager=allow",
+                    "-Djava.security.policy==" + agentDist.resolve("security.policy"),
+                    "-Disos.agent.lib=" + agentDist.resolve("lib"), "-Disos.agent.data=" + data,
+                    "-cp", agentDist.resolve("lib") + "/*", "org.isos.launcher.FrameworkLauncher",
+                    "--bundles", agentDist.resolve("bundles").toString(), "--data", data.toString()));
+            for (String p : List.of("isos.data=" + data, "isos.server.url=" + servers,
+                    "isos.owner.token=" + owners.get((next - 1) % owners.size()), "isos.server.ca=" + rootPem,
+                    "isos.heartbeat.seconds=1", "isos.kernel.transportHost=127.0.0.1",
+                    "isos.kernel.usagePeriodSeconds=60", "isos.agent.policy.activityThreshold=1.0")) {
+                command.add("--property");
+                command.add(p);
+            }
+            command.add("--secure");
+            commands.put(name, command);
+            launchExtra(name);
+            started.add(name);
+        }
+        Instant restartAfter = Instant.now().plus(Duration.ofSeconds(150));
+        Set<String> restarted = new java.util.HashSet<>();
+        Instant until = Instant.now().plus(Duration.ofSeconds(420));
+        while (true) {
+            Map<String, Properties> status = agentStatus();
+            List<String> ids = new ArrayList<>();
+            StringBuilder state = new StringBuilder();
+            for (String name : started) {
+                Process p = extraAgents.get(name);
+                if (!p.isAlive()) {
+                    throw new AssertionError(name + " exited (" + p.exitValue() + "):\n"
+                            + tail(readQuietly(dir.resolve(name + ".log")), 30));
+                }
+                Properties st = status.get(name);
+                String id = st == null ? null : st.getProperty("hostId");
+                if (id != null) {
+                    ids.add(id);
+                }
+                state.append("\n").append(name).append(": ").append(st == null ? "no status yet" : st)
+                        .append("\n  log: ").append(tail(readQuietly(dir.resolve(name + ".log")), 3));
+            }
+            Set<String> online = onlineHosts();
+            if (ids.size() == started.size() && online.containsAll(ids)) {
+                break;
+            }
+            if (Instant.now().isAfter(restartAfter)) {
+                // an agent that has not come up in 150 s is stopped and started once more (same data: it keeps its
+                // enrollment). Seen on a loaded 2-core machine: right after enrollment the kernel's Transport
+                // re-registration timed out in SCR ("Timeout waiting for reg change to complete") and the agent
+                // heartbeated but never started its lease inbox; an agent started already enrolled skips that step
+                for (String name : started) {
+                    Properties st = status.get(name);
+                    if ((st == null || st.getProperty("hostId") == null) && restarted.add(name)) {
+                        Process stuck = extraAgents.get(name);
+                        stuck.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                        launchExtra(name);
+                    }
+                }
+            }
+            if (Instant.now().isAfter(until)) {
+                keepLogs(started);
+                throw new AssertionError("not within 420 s: " + count + " new agents ONLINE (server lists " + online
+                        + ")" + state);
+            }
+            Thread.sleep(500);
+        }
+        return started;
+    }
+
+    /** Copies these agents' logs to {@code target/world-logs/} (the temporary world is deleted after the test). */
+    private void keepLogs(List<String> names) {
+        try {
+            Path keep = Path.of("target", "world-logs", dir.getParent().getFileName().toString());
+            Files.createDirectories(keep);
+            for (String name : names) {
+                Path log = dir.resolve(name + ".log");
+                if (Files.exists(log)) {
+                    Files.copy(log, keep.resolve(name + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            System.out.println("World: agent logs kept in " + keep.toAbsolutePath());
+        } catch (IOException e) {
+            System.out.println("World: could not keep the agent logs: " + e);
+        }
+    }
+
+    private void launchExtra(String name) throws IOException {
+        Process agent = new ProcessBuilder(commands.get(name)).directory(dir.resolve(name).toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        synchronized (extraAgents) {
+            extraAgents.put(name, agent);
+        }
+    }
+
+    /** The ids of the hosts the server lists ONLINE, over every owner (empty while it does not answer). */
+    java.util.Set<String> onlineHosts() {
+        java.util.Set<String> online = new java.util.HashSet<>();
+        try {
+            for (String token : ownerTokens()) {
+                for (JsonNode h : get("/v1/hosts", token).path("hosts")) {
+                    if ("ONLINE".equals(h.path("status").asText())) {
+                        online.add(h.path("hostId").asText());
+                    }
+                }
+            }
+        } catch (Exception | AssertionError e) {
+            return java.util.Set.of();
+        }
+        return online;
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGTERM to the agents {@link #startAgents} started, SIGKILL after 30 s. */
+    private void stopExtraAgents() {
+        List<Process> agents;
+        synchronized (extraAgents) {
+            agents = new ArrayList<>(extraAgents.values());
+        }
+        agents.forEach(Process::destroy);
+        for (Process p : agents) {
+            try {
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
     }
 }

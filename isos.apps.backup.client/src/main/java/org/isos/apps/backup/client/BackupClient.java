@@ -91,8 +91,19 @@ public final class BackupClient implements AutoCloseable {
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     /** Smoothed nanoseconds per fetch, per holder: reads go to fast holders first. */
     private final Map<String, Long> latency = new ConcurrentHashMap<>();
+    /** Holders among {@link #failing} that answered with a refusal: reachable, so still asked to delete. */
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
     private final Map<Long, ReedSolomon> codecs = new ConcurrentHashMap<>();
     private final ExecutorService transfers;
+    /**
+     * Whole segments in flight beside the caller's thread: a get's fetches running ahead of the segment being
+     * written, a put's coding and PUTs behind the segment being read and sealed. Their tasks wait only on
+     * {@link #transfers}, never on each other.
+     */
+    private final ExecutorService segmentFetches;
+    private static final int SEGMENTS_AHEAD = 3;
+    /** A put's segments being coded and stored while the next one is read and sealed. */
+    private static final int SEGMENTS_BEHIND = 2;
     private final SecureRandom random = new SecureRandom();
 
     private Manifest manifest;
@@ -111,6 +122,11 @@ public final class BackupClient implements AutoCloseable {
         AtomicInteger count = new AtomicInteger();
         this.transfers = Executors.newFixedThreadPool(options.parallelism(), r -> {
             Thread t = new Thread(r, "isos-backup-transfer-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.segmentFetches = Executors.newFixedThreadPool(SEGMENTS_AHEAD, r -> {
+            Thread t = new Thread(r, "isos-backup-segment-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -245,6 +261,10 @@ public final class BackupClient implements AutoCloseable {
         byte[] key = keys.contentKey(salt);
         MessageDigest digest = Keys.digest();
         List<SegmentEntry> segments = new ArrayList<>();
+        // segments are coded and stored on other threads, at most SEGMENTS_BEHIND at once, while this one reads
+        // and seals the next: the hashing and coding of one overlaps the PUTs of another
+        java.util.ArrayDeque<Future<SegmentEntry>> inFlight = new java.util.ArrayDeque<>();
+        List<Long> lengths = new ArrayList<>();
         PushbackInputStream source = new PushbackInputStream(in, 1);
         byte[] buffer = new byte[segmentBytes];
         long done = 0;
@@ -260,17 +280,38 @@ public final class BackupClient implements AutoCloseable {
                     source.unread(next);
                 }
                 digest.update(buffer, 0, length);
-                int index = segments.size();
+                int index = segments.size() + inFlight.size();
                 byte[] sealed = Keys.seal(key, Keys.segmentNonce(index), segmentAad(id, index, last), buffer, 0,
                         length);
-                segments.add(storeSegment("segment " + index + " of " + fileName, sealed, length, k, n, true));
-                done += length;
-                report.advanced(done, -1);
+                while (inFlight.size() >= SEGMENTS_BEHIND) {
+                    segments.add(await(inFlight.removeFirst()));
+                    done += lengths.remove(0);
+                    report.advanced(done, -1);
+                }
+                String what = "segment " + index + " of " + fileName;
+                inFlight.addLast(segmentFetches.submit(() -> storeSegment(what, sealed, length, k, n, true)));
+                lengths.add((long) length);
                 if (last) {
                     break;
                 }
             }
+            while (!inFlight.isEmpty()) {
+                segments.add(await(inFlight.removeFirst()));
+                done += lengths.remove(0);
+                report.advanced(done, -1);
+            }
         } catch (IOException | RuntimeException e) {
+            // the segments still in flight finish (or fail) first, so that nothing they stored is left behind
+            for (Future<SegmentEntry> f : inFlight) {
+                try {
+                    segments.add(f.get());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    f.cancel(true);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException failed) {
+                    // failed on its own: place() already removed what it stored
+                }
+            }
             segments.forEach(this::deleteQuietly);
             throw e;
         }
@@ -366,6 +407,9 @@ public final class BackupClient implements AutoCloseable {
                 } catch (IOException e) {
                     failed.add(host.id());
                     failing.add(host.id());
+                    if (e instanceof HolderRefusal) {
+                        refused.add(host.id());
+                    }
                     errors.put(host.id(), e.getMessage());
                 }
             }
@@ -424,10 +468,21 @@ public final class BackupClient implements AutoCloseable {
             MessageDigest digest = Keys.digest();
             byte[] key = keys.contentKey(f.salt);
             long done = 0;
+            // segments ahead are fetched while this one is opened and written: one segment alone reads from only
+            // k holders, each paced by its lease's bandwidth cap, so the lookahead is what puts more holders to work
+            Map<Integer, Future<byte[]>> ahead = new HashMap<>();
             try (OutputStream o = Files.newOutputStream(temp)) {
                 for (int i = 0; i < f.segments.size(); i++) {
+                    for (int j = i; j < Math.min(f.segments.size(), i + SEGMENTS_AHEAD); j++) {
+                        if (!ahead.containsKey(j)) {
+                            int index = j;
+                            SegmentEntry e = f.segments.get(j);
+                            ahead.put(j, segmentFetches.submit(
+                                    () -> fetchSegment("segment " + index + " of " + f.id, e, f.k, f.n)));
+                        }
+                    }
                     SegmentEntry s = f.segments.get(i);
-                    byte[] sealed = fetchSegment("segment " + i + " of " + f.id, s, f.k, f.n);
+                    byte[] sealed = await(ahead.remove(i));
                     byte[] plain;
                     try {
                         plain = Keys.open(key, Keys.segmentNonce(i), segmentAad(f.id, i, i == f.segments.size() - 1),
@@ -445,6 +500,8 @@ public final class BackupClient implements AutoCloseable {
                     done += plain.length;
                     report.advanced(done, f.size);
                 }
+            } finally {
+                ahead.values().forEach(a -> a.cancel(true));
             }
             if (!MessageDigest.isEqual(digest.digest(), f.sha256) || done != f.size) {
                 throw new BackupException("file " + f.id + " restored to " + done + " bytes that do not match its "
@@ -1201,7 +1258,9 @@ public final class BackupClient implements AutoCloseable {
     private void deleteQuietly(SegmentEntry s) {
         for (FragmentEntry e : s.fragments) {
             FragmentHolder h = holders.get(e.holder);
-            if (h != null && !failing.contains(h.hostId())) {
+            // unreachable holders are skipped (each would cost a timeout); one that refused a PUT (e.g. its quota
+            // is full) still answers, and what it keeps of a failed put would only fill it further
+            if (h != null && (!failing.contains(h.hostId()) || refused.contains(h.hostId()))) {
                 try {
                     h.delete(e.id);
                 } catch (IOException ignored) {
@@ -1242,6 +1301,7 @@ public final class BackupClient implements AutoCloseable {
     /** Stops the transfer threads and forgets the keys. Holders stay open: they belong to the caller. */
     @Override
     public void close() {
+        segmentFetches.shutdownNow();
         transfers.shutdownNow();
         keys.destroy();
     }

@@ -26,6 +26,19 @@ public record FileHealth(String fileId, String name, List<SegmentReport> segment
         return segments.stream().mapToInt(s -> s.corrupt().size()).sum();
     }
 
+    /**
+     * The file's redundancy now: the fewest healthy fragments beyond k over its segments (n − k when intact,
+     * negative when a segment can no longer be restored; 0 for a file without segments).
+     */
+    public int spare() {
+        return segments.stream().mapToInt(s -> s.healthy().size() - s.k()).min().orElse(0);
+    }
+
+    /** The redundancy it was stored with: the least n − k over its segments (0 for a file without segments). */
+    public int designedSpare() {
+        return segments.stream().mapToInt(s -> s.n() - s.k()).min().orElse(0);
+    }
+
     /** Every fragment passed its audit. */
     public boolean intact() {
         return missing() == 0 && corrupt() == 0;

@@ -4,5 +4,5 @@
  * manifest, itself erasure-coded onto the holders, maps files to fragments. {@link BackupClient} is the entry point.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.apps.backup.client;

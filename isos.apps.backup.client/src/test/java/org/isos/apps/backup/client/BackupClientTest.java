@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -441,6 +442,47 @@ class BackupClientTest {
             assertEquals(3, fresh.list().size());
             fresh.get(fresh.list().get(1).id(), dir.resolve("b.out"), null);
             assertArrayEquals(random(SEGMENT + 1, 2), Files.readAllBytes(dir.resolve("b.out")));
+        }
+    }
+
+    @Test
+    void aPutThatFailsMidwayLeavesNoFragmentsBehindThoughSegmentsWereInFlight() throws Exception {
+        List<MemoryHolder> memory = holders(8, "h");
+        java.util.concurrent.atomic.AtomicInteger allowed = new java.util.concurrent.atomic.AtomicInteger(Integer.MAX_VALUE);
+        List<FragmentHolder> holders = new ArrayList<>(memory.subList(0, 7));
+        MemoryHolder last = memory.get(7);
+        holders.add(new FragmentHolder() { // takes a few fragments, then its disk is full
+            public String hostId() { return last.hostId(); }
+            public String ownerId() { return last.ownerId(); }
+            public void put(String id, byte[] f) throws IOException {
+                if (allowed.decrementAndGet() < 0) {
+                    throw new HolderRefusal("over the quota (test)");
+                }
+                last.put(id, f);
+            }
+            public byte[] get(String id) throws IOException { return last.get(id); }
+            public byte[] audit(String id, byte[] c) throws IOException { return last.audit(id, c); }
+            public void delete(String id) throws IOException { last.delete(id); }
+        });
+        try (BackupClient client = BackupClient.open("full", SECRET, holders, OPTIONS)) {
+            client.put(write("small", random(100, 1)), null);
+            List<java.util.Set<String>> before = memory.stream().map(m -> java.util.Set.copyOf(m.store.keySet())).toList();
+            allowed.set(5);
+            BackupException e = assertThrows(BackupException.class,
+                    () -> client.put(write("big", random(12 * SEGMENT + 5, 2)), null));
+            assertTrue(e.getMessage().contains("over the quota (test)"), e.getMessage());
+            for (int i = 0; i < memory.size(); i++) {
+                assertEquals(before.get(i), memory.get(i).store.keySet(), "holder " + i + " kept fragments of the failed put");
+            }
+            assertEquals(1, client.list().size());
+            // and a pipelined get of a many-segment file restores it
+            allowed.set(Integer.MAX_VALUE);
+            byte[] data = random(12 * SEGMENT + 5, 3);
+            StoredFile f = client.put(write("many", data), null);
+            assertEquals(13, f.segments());
+            Path out = dir.resolve("many.out");
+            client.get(f.id(), out, null);
+            assertArrayEquals(data, Files.readAllBytes(out));
         }
     }
 

@@ -13,23 +13,24 @@ import org.isos.toolkit.erasure.ReedSolomon;
  * the portable and the SIMD implementation. Run with {@code --add-modules jdk.incubator.vector} for the SIMD one
  * (see README.md).
  *
- * <p>Arguments, all optional: {@code shard=BYTES} (default 200000), {@code runs=N} (default 9), {@code ms=MILLIS}
- * per run (default 150), {@code codes=10+4,16+48,...}, {@code mib=N}: the stripes cycled through
- * (default 64 MiB, so that they do not stay in cache).
+ * <p>Arguments, all optional: {@code shard=BYTES[,BYTES...]} (default 65536,1048576: the issue's 64 KiB and 1 MiB),
+ * {@code runs=N} (default 9), {@code ms=MILLIS} per run (default 150), {@code codes=10+4,17+3,...} (default the
+ * issue's 10+4, 17+3, 16+48 and 29+51), {@code mib=N}: the stripes cycled through (default 64 MiB, so that they do
+ * not stay in cache). Both implementations of each code and shard size run side by side in one JVM.
  */
 public final class CodecBench {
 
     private static long workingSet = 64L << 20;
 
     public static void main(String[] args) {
-        int shard = 200_000;
+        String shards = "65536,1048576";
         int runs = 9;
         int millis = 150;
-        String codes = "10+4,16+48,4+12,29+80";
+        String codes = "10+4,17+3,16+48,29+51";
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
             switch (kv[0]) {
-                case "shard" -> shard = Integer.parseInt(kv[1]);
+                case "shard" -> shards = kv[1];
                 case "runs" -> runs = Integer.parseInt(kv[1]);
                 case "ms" -> millis = Integer.parseInt(kv[1]);
                 case "codes" -> codes = kv[1];
@@ -38,25 +39,30 @@ public final class CodecBench {
             }
         }
         String simd = ReedSolomon.create(1, 1).implementation();
-        System.out.printf(Locale.ROOT, "java %s, %d CPUs, shard %d bytes, median of %d runs of %d ms, fastest = %s%n",
-                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), shard, runs, millis, simd);
+        System.out.printf(Locale.ROOT, "java %s, %d CPUs, shards of %s bytes, median of %d runs of %d ms, fastest = %s%n",
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), shards, runs, millis, simd);
         System.out.printf(Locale.ROOT, "load average at start: %.2f%n", loadAverage());
         if (simd.equals("portable")) {
             System.out.println("(no SIMD: run with --add-modules jdk.incubator.vector)");
         }
-        System.out.printf(Locale.ROOT, "%-7s %-12s %12s %12s %10s %10s%n", "code", "impl", "encode MB/s", "decode MB/s",
-                "(best enc", "best dec)");
-        for (String code : codes.split(",")) {
-            String[] km = code.trim().split("\\+");
-            int k = Integer.parseInt(km[0]);
-            int m = Integer.parseInt(km[1]);
-            double[] portable = measure(ReedSolomon.portable(k, m), shard, runs, millis);
-            print(code, "portable", portable);
-            if (!simd.equals("portable")) {
-                double[] vector = measure(ReedSolomon.create(k, m), shard, runs, millis);
-                print(code, simd, vector);
-                System.out.printf(Locale.ROOT, "%-7s %-12s %11.2fx %11.2fx%n", code, "ratio", vector[0] / portable[0],
-                        vector[1] / portable[1]);
+        System.out.printf(Locale.ROOT, "%-7s %8s %-12s %12s %12s %10s %10s%n", "code", "shard", "impl", "encode MB/s",
+                "decode MB/s", "(best enc", "best dec)");
+        for (String shardText : shards.split(",")) {
+            int shard = Integer.parseInt(shardText.trim());
+            String size = shard % (1 << 20) == 0 ? shard / (1 << 20) + "MiB" : shard % 1024 == 0 ? shard / 1024 + "KiB"
+                    : Integer.toString(shard);
+            for (String code : codes.split(",")) {
+                String[] km = code.trim().split("\\+");
+                int k = Integer.parseInt(km[0]);
+                int m = Integer.parseInt(km[1]);
+                double[] portable = measure(ReedSolomon.portable(k, m), shard, runs, millis);
+                print(code, size, "portable", portable);
+                if (!simd.equals("portable")) {
+                    double[] vector = measure(ReedSolomon.create(k, m), shard, runs, millis);
+                    print(code, size, simd, vector);
+                    System.out.printf(Locale.ROOT, "%-7s %8s %-12s %11.2fx %11.2fx%n", code, size, "ratio",
+                            vector[0] / portable[0], vector[1] / portable[1]);
+                }
             }
         }
         System.out.printf(Locale.ROOT, "load average at end: %.2f (other processes on these CPUs skew the figures)%n",
@@ -67,8 +73,9 @@ public final class CodecBench {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    private static void print(String code, String impl, double[] r) {
-        System.out.printf(Locale.ROOT, "%-7s %-12s %12.0f %12.0f %10.0f %10.0f%n", code, impl, r[0], r[1], r[2], r[3]);
+    private static void print(String code, String size, String impl, double[] r) {
+        System.out.printf(Locale.ROOT, "%-7s %8s %-12s %12.0f %12.0f %10.0f %10.0f%n", code, size, impl, r[0], r[1], r[2],
+                r[3]);
     }
 
     /** {median encode MB/s, median decode MB/s, best encode, best decode}. */
