@@ -24,6 +24,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.isos.server.accounts.Accounts;
+import org.isos.server.accounts.Signup;
 import org.isos.server.bank.Bank;
 import org.isos.server.hosts.Hosts;
 import org.isos.server.jobs.Jobs;
@@ -91,10 +92,17 @@ public class HttpApi implements AutoCloseable {
         this(config, home, ca, accounts, hosts, repository, leases, bank, null);
     }
 
+    /** Without signup control (tests of the other parts): anyone opens accounts, invitations answer 503. */
+    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
+            Repository repository, Leases leases, Bank bank, Jobs jobs)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null);
+    }
+
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
             @Reference Accounts accounts, @Reference Hosts hosts, @Reference Repository repository,
-            @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs)
+            @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs, @Reference Signup signup)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
         // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
@@ -106,7 +114,7 @@ public class HttpApi implements AutoCloseable {
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
         this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
-                leases, bank, jobs);
+                leases, bank, jobs, signup);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),
