@@ -73,6 +73,7 @@ final class ApiRoutes {
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs, Signup signup) {
         new AccountRoutes(accounts, ca, caPem, signup).addTo(this);
+        new CertificateRoutes(accounts, ca, hosts).addTo(this);
         new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
         new LeaseRoutes(accounts, leases).addTo(this);
