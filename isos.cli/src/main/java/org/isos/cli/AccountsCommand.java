@@ -7,9 +7,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code isos accounts create|show}: open an owner or buyer account, or see whose token this is. */
+/**
+ * {@code isos accounts create|invite|show}: open an owner or buyer account (by invitation, or with the operator's
+ * token, where the server's signup is invite), invite someone, or see whose token this is.
+ */
 @Command(name = "accounts", mixinStandardHelpOptions = true, description = "Owner and buyer accounts.",
-        subcommands = { AccountsCommand.Create.class, AccountsCommand.Show.class })
+        subcommands = { AccountsCommand.Create.class, AccountsCommand.Invite.class, AccountsCommand.Show.class })
 final class AccountsCommand extends Verb {
 
     enum Kind {
@@ -18,11 +21,12 @@ final class AccountsCommand extends Verb {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "say which: create or show");
+        throw new ParameterException(spec.commandLine(), "say which: create, invite or show");
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Opens an account (POST /v1/accounts) and prints its id and its API token (shown once).")
+            description = "Opens an account (POST /v1/accounts) and prints its id and its API token (shown once). "
+                    + "A server whose signup is invite needs --invitation CODE, or the operator's token as --token.")
     static final class Create extends Verb {
         @Mixin
         ServerOptions server;
@@ -34,6 +38,10 @@ final class AccountsCommand extends Verb {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "a display name")
         String name;
 
+        @Option(names = "--invitation", paramLabel = "CODE",
+                description = "an invitation code from the operator or a host owner (isos_inv_...)")
+        String invitation;
+
         @Option(names = "--json", description = "print the server's answer as JSON")
         boolean json;
 
@@ -42,8 +50,15 @@ final class AccountsCommand extends Verb {
             if (name.isBlank()) {
                 throw new ParameterException(spec.commandLine(), "--name must not be blank");
             }
-            JsonNode created = server.anonymous().post("/v1/accounts",
-                    ServerConnection.object().put("kind", kind.name()).put("name", name));
+            if (invitation != null && !invitation.matches("isos_inv_[A-Za-z0-9_-]{43}")) {
+                throw new ParameterException(spec.commandLine(), "--invitation must be an invitation code (isos_inv_...)");
+            }
+            var body = ServerConnection.object().put("kind", kind.name()).put("name", name);
+            if (invitation != null) {
+                body.put("invitation", invitation);
+            }
+            // only an explicit --token is sent (the operator's): ISOS_TOKEN is usually someone's own account
+            JsonNode created = (server.token != null ? server.withToken() : server.anonymous()).post("/v1/accounts", body);
             if (json) {
                 printJson(created);
             } else {
@@ -52,6 +67,37 @@ final class AccountsCommand extends Verb {
                 out().flush();
                 progress("created " + text(created, "kind") + " account '" + text(created, "name")
                         + "'; keep the token: it is not shown again (ISOS_TOKEN=…)");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "invite", mixinStandardHelpOptions = true,
+            description = "Issues an invitation to open one account (POST /v1/invitations): with a host owner's token "
+                    + "or the operator's (<server data>/operator.token). Prints the code (shown once).")
+    static final class Invite extends Verb {
+        @Mixin
+        ServerOptions server;
+
+        @Option(names = "--kind", required = true, paramLabel = "owner|buyer",
+                description = "the kind of account the invitation opens")
+        Kind kind;
+
+        @Option(names = "--json", description = "print the server's answer as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            JsonNode issued = server.withToken().post("/v1/invitations",
+                    ServerConnection.object().put("kind", kind.name()));
+            if (json) {
+                printJson(issued);
+            } else {
+                out().println(text(issued, "invitation"));
+                out().flush();
+                progress("an invitation for one " + text(issued, "kind") + " account, valid until "
+                        + text(issued, "expires") + ": isos accounts create --kind " + text(issued, "kind")
+                        + " --name NAME --invitation CODE");
             }
             return 0;
         }

@@ -274,7 +274,10 @@ final class DevWorld {
         Path ca = home.resolve("ca.pem");
         Files.copy(rootPem, ca, StandardCopyOption.REPLACE_EXISTING);
 
-        ServerConnection anyone = new ServerConnection(url, null, ca);
+        // the server opens accounts by invitation (signup = invite); dev holds its operator token, which may open any
+        Path operatorToken = serverData.resolve("operator.token");
+        ServerConnection anyone = new ServerConnection(url, Files.exists(operatorToken)
+                ? Files.readString(operatorToken).strip() : null, ca);
         List<String> ownerTokens = new ArrayList<>();
         for (String name : OWNER_NAMES) {
             ownerTokens.add(create(anyone, "owner", name));

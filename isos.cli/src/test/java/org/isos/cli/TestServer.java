@@ -37,6 +37,9 @@ final class TestServer implements AutoCloseable {
     static TestServer start(Path data) throws Exception {
         assertTrue(Files.isDirectory(DIST.resolve("bundles")), "the server distribution at " + DIST);
         Files.createDirectories(data);
+        // the tests open accounts anonymously: signup open (a real server's default is invite)
+        Files.createDirectories(data.resolve("config"));
+        Files.writeString(data.resolve("config").resolve("org.isos.server.signup.cfg"), "signup=open\n");
         Path log = data.resolve("server.log");
         Process process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", DIST.resolve("lib") + "/*",

@@ -388,6 +388,8 @@ public final class ServerBench {
         // hosts must stay ONLINE while the bench walks through ten thousand of them
         // and keep their connections open across the set-up phases, as agents heartbeating every 30 s keep theirs
         Files.writeString(data.resolve("config/org.isos.server.http.cfg"), "heartbeatSeconds=3600\nidleTimeoutSeconds=900\n");
+        // the bench opens its owner and buyer accounts anonymously
+        Files.writeString(data.resolve("config/org.isos.server.signup.cfg"), "signup=open\n");
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();

@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 
 /**
  * HTTP/1.1 over TLS to the server on Netty: one event loop group for every connection, so ten thousand simulated
@@ -76,12 +77,18 @@ final class Wire implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), server.getHost(), server.getPort()));
+                        SslHandler handler = tls.newHandler(ch.alloc(), server.getHost(), server.getPort());
+                        // thousands of handshakes queue up on a loaded machine: Netty's 10 s default closes the
+                        // late ones, which then fail at their first request
+                        handler.setHandshakeTimeout(5, TimeUnit.MINUTES);
+                        ch.pipeline().addLast(handler);
                         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 * 1024 * 1024));
                         ch.pipeline().addLast(connection.handler());
                     }
                 });
         Channel channel = bootstrap.connect(server.getHost(), server.getPort()).sync().channel();
+        // connected is not yet usable: the handshake (and the server's check of the client certificate) must be done
+        channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
         connection.channel = channel;
         return connection;
     }

@@ -68,6 +68,7 @@ class AgentEnrollmentTest {
         // heartbeats every second (the server's nextHeartbeatSeconds wins over the agent's setting)
         Files.createDirectories(serverData.resolve("config"));
         Files.writeString(serverData.resolve("config").resolve("org.isos.server.http.cfg"), "heartbeatSeconds=1\n");
+        Files.writeString(serverData.resolve("config").resolve("org.isos.server.signup.cfg"), "signup=open\n");
         Process server = launch(dist("isos.server.dist", "../isos.server/target/server"), serverData,
                 temp.resolve("server.log"), "isos.server.data=" + serverData);
         URI url = awaitServerUrl(server, serverData);

@@ -192,7 +192,9 @@ class LeasesOnFelixTest {
         Path dist = Path.of(System.getProperty("isos.server.dist", "../isos.server/target/server")).toAbsolutePath()
                 .normalize();
         assertTrue(Files.isDirectory(dist.resolve("bundles")), "the server distribution is at " + dist);
-        Files.createDirectories(data);
+        Files.createDirectories(data.resolve("config"));
+        // this test opens its accounts anonymously (a real server's default is signup = invite)
+        Files.writeString(data.resolve("config").resolve("org.isos.server.signup.cfg"), "signup=open\n");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dist.resolve("lib") + "/*",
                 "org.isos.launcher.FrameworkLauncher", "--bundles", dist.resolve("bundles").toString(), "--data",

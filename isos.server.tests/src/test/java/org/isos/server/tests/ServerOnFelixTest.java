@@ -91,7 +91,12 @@ class ServerOnFelixTest {
         } while (status != 413 && System.nanoTime() < until && sleep());
         assertEquals(413, status, "maxRequestBytes from Config Admin");
 
-        JsonNode owner = JSON.readTree(call(client, json(url, "/v1/accounts", null,
+        // signup = invite by default: an anonymous request is refused, the operator's token (in the data
+        // directory) opens accounts
+        assertTrue(call(client, json(url, "/v1/accounts", null, "{\"kind\": \"owner\", \"name\": \"Mary\"}"), 403)
+                .contains("invitation only"));
+        String operator = Files.readString(data.resolve("operator.token")).strip();
+        JsonNode owner = JSON.readTree(call(client, json(url, "/v1/accounts", operator,
                 "{\"kind\": \"owner\", \"name\": \"Mary\"}"), 201));
         String token = owner.get("token").asText();
         JsonNode me = JSON.readTree(call(client, HttpRequest.newBuilder(url.resolve("/v1/me"))
@@ -123,8 +128,12 @@ class ServerOnFelixTest {
         assertEquals("CN=" + hostId + ",OU=host,O=ISOS", leaf.getSubjectX500Principal().getName());
 
         // a buyer may not enroll
-        String buyer = JSON.readTree(call(client, json(url, "/v1/accounts", null,
-                "{\"kind\": \"buyer\", \"name\": \"Bob\"}"), 201)).get("token").asText();
+        // an owner invites a buyer; the invitation opens one account
+        String invitation = JSON.readTree(call(client, json(url, "/v1/invitations", token, "{\"kind\": \"buyer\"}"), 201))
+                .get("invitation").asText();
+        String bob = "{\"kind\": \"buyer\", \"name\": \"Bob\", \"invitation\": \"" + invitation + "\"}";
+        String buyer = JSON.readTree(call(client, json(url, "/v1/accounts", null, bob), 201)).get("token").asText();
+        assertTrue(call(client, json(url, "/v1/accounts", null, bob), 403).contains("used already"));
         assertTrue(call(client, json(url, "/v1/hosts", buyer, "{\"csr\": \"x\"}"), 403)
                 .contains("only host owners enroll hosts"));
 

@@ -3,5 +3,5 @@
  * shown once, when issued; the store keeps only their SHA-256.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.server.accounts;

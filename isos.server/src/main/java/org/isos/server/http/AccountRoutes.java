@@ -8,7 +8,9 @@ import org.isos.server.accounts.Account;
 import org.isos.server.accounts.AccountKind;
 import org.isos.server.accounts.AccountRefused;
 import org.isos.server.accounts.Accounts;
+import org.isos.server.accounts.Invitation;
 import org.isos.server.accounts.IssuedToken;
+import org.isos.server.accounts.Signup;
 import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.IssuedCertificate;
 
@@ -22,24 +24,31 @@ final class AccountRoutes {
     private final Accounts accounts;
     private final CertificateAuthority ca;
     private final String caPemText;
+    /** Null: anyone opens accounts and invitations answer 503 (tests of other parts). */
+    private final Signup signup;
 
-    AccountRoutes(Accounts accounts, CertificateAuthority ca, String caPemText) {
+    AccountRoutes(Accounts accounts, CertificateAuthority ca, String caPemText, Signup signup) {
         this.accounts = accounts;
         this.ca = ca;
         this.caPemText = caPemText;
+        this.signup = signup;
     }
 
     void addTo(ApiRoutes routes) {
         routes.route("POST", "/v1/accounts", this::createAccount);
+        routes.route("POST", "/v1/invitations", this::invite);
         routes.route("GET", "/v1/me", this::me);
         routes.route("POST", "/v1/tokens", this::issueToken);
         routes.route("DELETE", "/v1/tokens/current", this::revokeToken);
         routes.route("POST", "/v1/certificates", this::buyerCertificate);
     }
 
-    /** Open to anyone for now: the enrollment and bank issues will gate who may create accounts. */
+    /**
+     * {@code {"kind", "name", "invitation"?}}: open to anyone when signup is {@code open}; with {@code invite}, the
+     * operator's bearer token or an invitation code for this kind is needed (403 otherwise).
+     */
     private ApiResponse createAccount(ApiRequest request) throws Exception {
-        ObjectNode body = jsonObject(request, true, "kind", "name");
+        ObjectNode body = jsonObject(request, true, "kind", "name", "invitation");
         String kindCode = requiredString(body, "kind");
         AccountKind kind;
         try {
@@ -47,8 +56,37 @@ final class AccountRoutes {
         } catch (AccountRefused e) {
             throw new ApiException(400, "field 'kind' must be \"owner\" or \"buyer\", not " + quoted(kindCode));
         }
-        IssuedToken issued = accounts.create(kind, requiredString(body, "name"));
+        String name = requiredString(body, "name");
+        String invitation = optionalText(body, "invitation", "invitation");
+        IssuedToken issued;
+        if (signup == null) {
+            issued = accounts.create(kind, name);
+        } else {
+            String bearer = request.authorization() == null ? null : bearer(request);
+            issued = signup.open(kind, name, bearer, invitation);
+        }
         return Json.ok(201, account(issued.account()).put("token", issued.secret()));
+    }
+
+    /**
+     * {@code {"kind"}}: an invitation to open one account of that kind, for the operator's token or a host owner's.
+     */
+    private ApiResponse invite(ApiRequest request) throws Exception {
+        Signup s = service(signup);
+        String bearer = bearer(request);
+        Account issuer = s.isOperator(bearer) ? null : authenticate(accounts, request);
+        ObjectNode body = jsonObject(request, true, "kind");
+        String kindCode = requiredString(body, "kind");
+        AccountKind kind;
+        try {
+            kind = AccountKind.ofCode(kindCode);
+        } catch (AccountRefused e) {
+            throw new ApiException(400, "field 'kind' must be \"owner\" or \"buyer\", not " + quoted(kindCode));
+        }
+        Invitation invitation = s.invite(issuer, kind);
+        return Json.ok(201, Json.object().put("invitation", invitation.code()).put("kind", invitation.kind().code())
+                .put("issuedBy", invitation.issuedBy()).put("created", invitation.created().toString())
+                .put("expires", invitation.expires().toString()).put("signup", s.mode().code()));
     }
 
     private ApiResponse me(ApiRequest request) throws Exception {

@@ -10,6 +10,8 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 import org.isos.server.accounts.AccountRefused;
+import org.isos.server.accounts.Signup;
+import org.isos.server.accounts.SignupRefused;
 import org.isos.server.accounts.Accounts;
 import org.isos.server.bank.Bank;
 import org.isos.server.bank.BankRefused;
@@ -64,14 +66,18 @@ final class ApiRoutes {
 
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs) {
-        this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, jobs, null, null, null);
+        this(accounts, hosts, caPem, openApi, heartbeatSeconds, ca, repository, leases, bank, jobs, null, null, null, null);
     }
 
-    /** Every service the API calls; a null one (tests of one part) makes its routes answer 503. */
+    /**
+     * Every service the API calls; a null one (tests of one part) makes its routes answer 503, but for
+     * {@code signup}: without it anyone opens accounts (signup open) and invitations answer 503.
+     */
     ApiRoutes(Accounts accounts, Hosts hosts, String caPem, byte[] openApi, int heartbeatSeconds,
             CertificateAuthority ca, Repository repository, Leases leases, Bank bank, Jobs jobs,
-            HostDirectives directives, LedgerSeries series, Titles titles) {
-        new AccountRoutes(accounts, ca, caPem).addTo(this);
+            HostDirectives directives, LedgerSeries series, Titles titles, Signup signup) {
+        new AccountRoutes(accounts, ca, caPem, signup).addTo(this);
+        new CertificateRoutes(accounts, ca, hosts).addTo(this);
         new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).directives(directives).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
         new LeaseRoutes(accounts, leases).addTo(this);
@@ -125,6 +131,8 @@ final class ApiRoutes {
             return endpoint.handle(request);
         } catch (ApiException e) {
             return Json.error(e);
+        } catch (SignupRefused e) {
+            return Json.error(403, e.getMessage(), Map.of());
         } catch (AccountRefused | CertificateRefused e) {
             return Json.error(400, e.getMessage(), Map.of());
         } catch (BundleRefused e) {

@@ -24,6 +24,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import org.isos.server.accounts.Accounts;
+import org.isos.server.accounts.Signup;
 import org.isos.server.bank.Bank;
 import org.isos.server.bank.LedgerSeries;
 import org.isos.server.directives.HostDirectives;
@@ -94,32 +95,40 @@ public class HttpApi implements AutoCloseable {
         this(config, home, ca, accounts, hosts, repository, leases, bank, null);
     }
 
-    /** Without the owners' directives, the ledger series and the title registry: their routes answer 503. */
+    /** Without the owners' directives, the ledger series, the title registry and signup control. */
     public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
             Repository repository, Leases leases, Bank bank, Jobs jobs)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
-        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, null);
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, null, null);
     }
 
-    /** Without the title registry (tests of the other parts): its routes answer 503. */
+    /** Without the title registry and signup control (tests of the other parts). */
     public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
             Repository repository, Leases leases, Bank bank, Jobs jobs, HostDirectives directives, LedgerSeries series)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
-        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, directives, series, null);
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, directives, series, null, null);
     }
 
-    /** Without the owners' directives and the ledger series (tests of the other parts): their routes answer 503. */
+    /** With the title registry only of the later parts (tests of titles). */
     public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
             Repository repository, Leases leases, Bank bank, Jobs jobs, Titles titles)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
-        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, titles);
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, titles, null);
+    }
+
+    /** With signup control only of the later parts (tests of signup and revocation). */
+    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
+            Repository repository, Leases leases, Bank bank, Jobs jobs, Signup signup)
+            throws IOException, CertificateRefused, SQLException, InterruptedException {
+        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, null, signup);
     }
 
     @Activate
     public HttpApi(HttpConfig config, @Reference ServerHome home, @Reference CertificateAuthority ca,
             @Reference Accounts accounts, @Reference Hosts hosts, @Reference Repository repository,
             @Reference Leases leases, @Reference Bank bank, @Reference Jobs jobs,
-            @Reference HostDirectives directives, @Reference LedgerSeries series, @Reference Titles titles)
+            @Reference HostDirectives directives, @Reference LedgerSeries series, @Reference Titles titles,
+            @Reference Signup signup)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
         check(config);
         // launch defaults (./isos server --port/--host) where the configuration keeps the defaults
@@ -131,7 +140,7 @@ public class HttpApi implements AutoCloseable {
         this.tlsNames = tlsNames(config, bindHost);
         refreshTls();
         this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
-                leases, bank, jobs, directives, series, titles);
+                leases, bank, jobs, directives, series, titles, signup);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
         this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),

@@ -104,7 +104,7 @@ class ApiFuzzTest {
                         List.of(new ExactEquivalence()), Clock.systemUTC(), new Random()),
                 new org.isos.server.directives.internal.JdbcHostDirectives(store),
                 new org.isos.server.bank.internal.JdbcLedgerSeries(store),
-                new org.isos.server.titles.internal.JdbcTitles(store, bank));
+                new org.isos.server.titles.internal.JdbcTitles(store, bank), null);
         client = HttpClient.newBuilder().sslContext(ApiClients.tls(ca.root(), null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
 

@@ -193,6 +193,7 @@ class HttpApiTest {
         Map<String, List<String>> served = api.routes();
         assertEquals(Set.of("/v1/accounts", "/v1/me", "/v1/tokens", "/v1/tokens/current", "/v1/hosts",
                 "/v1/hosts/{hostId}/heartbeat", "/v1/hosts/{hostId}/usage", "/v1/certificates", "/v1/bundles",
+                "/v1/invitations", "/v1/certificates/{serial}/revoke",
                 "/v1/bundles/{sha256}", "/v1/leases", "/v1/leases/{id}", "/v1/leases/{id}/renew", "/v1/leases/{id}/bundle",
                 "/v1/deposits",
                 "/v1/withdrawals", "/v1/balance", "/v1/ledger", "/v1/ledger/totals", "/v1/ca.pem", "/v1/openapi.json",

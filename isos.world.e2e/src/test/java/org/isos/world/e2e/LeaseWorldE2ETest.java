@@ -196,6 +196,45 @@ class LeaseWorldE2ETest {
         assertNotEquals("", text.out().strip());
     }
 
+    @Test
+    @Order(3)
+    void revokingTheBuyersSigningCertificateEndsItsLeaseOnTheHost() throws Exception {
+        World.Run keys = world.isos("keys", "new", "revocable");
+        assertEquals(0, keys.exit(), keys::toString);
+        java.util.regex.Matcher serial = java.util.regex.Pattern.compile("certificate ([0-9a-f]+),").matcher(keys.out());
+        assertTrue(serial.find(), keys::toString);
+        Path signed = root.resolve("echo-revocable.jar");
+        Path unsigned = root.resolve("echo-unsigned.jar");
+        World.Run sign = world.isos("sign", unsigned.toString(), "--key", "revocable", "-o", signed.toString());
+        assertEquals(0, sign.exit(), sign::toString);
+        World.Run deploy = world.isos("deploy", signed.toString(), "--hosts", "1", "--lease", "5m", "--json");
+        assertEquals(0, deploy.exit(), deploy::toString);
+        String id = deploy.json().path("leases").get(0).path("id").asText();
+        world.await("the agent reports the app ACTIVE", Duration.ofSeconds(20), () -> activeOn(List.of(id)) == 1);
+
+        JsonNode revoked = world.post("/v1/certificates/" + serial.group(1) + "/revoke", world.env("ISOS_TOKEN"),
+                "{\"reason\": \"key leaked\"}");
+        assertEquals("buyer", revoked.path("kind").asText(), revoked::toString);
+        String[] reason = new String[1];
+        world.await("the host ends the lease and the server shows it FAILED, naming the revocation",
+                Duration.ofSeconds(60), () -> {
+                    try {
+                        for (JsonNode lease : world.isos("leases", "--json").json().path("leases")) {
+                            if (lease.path("id").asText().equals(id) && lease.path("state").asText().equals("FAILED")) {
+                                reason[0] = lease.path("reason").asText();
+                                return true;
+                            }
+                        }
+                        return false;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        assertTrue(reason[0].startsWith("REVOKED_SIGNER: the certificate " + serial.group(1) + " that signed bundle "),
+                reason[0]);
+        world.await("the app is gone from the host", Duration.ofSeconds(20), () -> activeOn(List.of(id)) == 0);
+    }
+
     /** How many of the leases an agent's status file shows ACTIVE. */
     private static int activeOn(List<String> ids) {
         try {

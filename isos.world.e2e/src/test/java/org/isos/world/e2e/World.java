@@ -253,8 +253,33 @@ final class World implements AutoCloseable {
         }
     }
 
+    /** POST of a JSON body on the server's API with {@code token}; the JSON answer (status 200 expected). */
+    JsonNode post(String path, String token, String json) throws Exception {
+        String base = env("ISOS_SERVER");
+        URI uri = URI.create((base.endsWith("/") ? base : base + "/") + path.replaceFirst("^/", ""));
+        HttpResponse<String> response = http().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (response.statusCode() != 200) {
+            throw new AssertionError("POST " + path + ": HTTP " + response.statusCode() + " " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
     /** GET on the server's API with {@code token}; the JSON answer (status 200 expected). */
     JsonNode get(String path, String token) throws Exception {
+        String base = env("ISOS_SERVER");
+        URI uri = URI.create((base.endsWith("/") ? base : base + "/") + path.replaceFirst("^/", ""));
+        HttpResponse<String> response = http().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET " + path + ": HTTP " + response.statusCode() + " " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    /** The client that trusts the world's CA, made once. */
+    private HttpClient http() throws Exception {
         if (http == null) {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -265,14 +290,7 @@ final class World implements AutoCloseable {
             tls.init(null, tmf.getTrustManagers(), null);
             http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
         }
-        String base = env("ISOS_SERVER");
-        URI uri = URI.create((base.endsWith("/") ? base : base + "/") + path.replaceFirst("^/", ""));
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (response.statusCode() != 200) {
-            throw new AssertionError("GET " + path + ": HTTP " + response.statusCode() + " " + response.body());
-        }
-        return JSON.readTree(response.body());
+        return http;
     }
 
     /** Polls {@code condition} every 200 ms until it holds; fails with {@code what} after {@code limit}. */

@@ -88,6 +88,8 @@ public class ServerHeartbeat {
     private final Path agentDir;
     private final Thread thread;
     private final ServerLeases leases;
+    /** Ends leases whose bundle's signer the server lists as revoked; used on the lease thread only. */
+    private final SignerRevocations revocations;
     private final UsageDelivery usage = new UsageDelivery();
     private final ExecutorService leaseWorker;
     private final ExecutorService usageWorker;
@@ -122,6 +124,7 @@ public class ServerHeartbeat {
             agentDir = null;
             thread = null;
             leases = null;
+            revocations = null;
             leaseWorker = null;
             usageWorker = null;
             return;
@@ -135,6 +138,7 @@ public class ServerHeartbeat {
             agentDir = null;
             thread = null;
             leases = null;
+            revocations = null;
             leaseWorker = null;
             usageWorker = null;
             return;
@@ -145,6 +149,8 @@ public class ServerHeartbeat {
         leases = new ServerLeases(agentDir.resolve("server-leases.properties"), () -> hosting, this::kernelHostId,
                 this::fetch, Clock.systemUTC(), wake::release, this::deliverUsageSoon);
         leases.harness(CheatingHostHarness.from(context));
+        revocations = new SignerRevocations(agentDir.resolve("revoked-serials"), () -> hosting,
+                SignerRevocations.fromBundles(context), leases::failedHere);
         leaseWorker = Executors.newSingleThreadExecutor(daemon("isos-server-leases"));
         usageWorker = Executors.newSingleThreadExecutor(daemon("isos-usage-delivery"));
         current = this;
@@ -306,6 +312,8 @@ public class ServerHeartbeat {
         }
         if (!answer.revokedSerials().isEmpty()) {
             LOG.log(Level.DEBUG, "the server lists revoked certificates: {0}", answer.revokedSerials());
+            List<String> serials = answer.revokedSerials();
+            leaseWorker.execute(() -> revocations.revoked(serials));
         }
         // only the newest answer matters: a queued older one is replaced, not carried out twice
         if (latest.getAndSet(answer) == null) {
@@ -328,6 +336,7 @@ public class ServerHeartbeat {
         }
         try {
             leases.reconcile(answer.leases(), answer.ended());
+            revocations.check(); // a lease just hosted may carry a signer revoked earlier
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {

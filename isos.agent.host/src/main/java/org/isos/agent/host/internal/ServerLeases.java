@@ -130,6 +130,21 @@ final class ServerLeases {
         this.harness = harness;
     }
 
+    /**
+     * A lease this agent ended on its own account (its bundle's signer was revoked): FAILED with {@code reason}, so
+     * the server ends it and this agent does not host it again while the server still lists it.
+     */
+    void failedHere(String id, String reason) {
+        boolean change = record(id, FAILED, reason, null);
+        if (takeDirty()) {
+            save();
+        }
+        if (change) {
+            changed.run();
+        }
+        ended.run();
+    }
+
     /** Every outcome this agent knows, for the heartbeat's {@code status.leases}. */
     synchronized List<LeaseReport> report() {
         List<LeaseReport> reports = new ArrayList<>();

@@ -376,15 +376,22 @@ public class BouncyCastleAuthority implements CertificateAuthority {
         return (Boolean) outcome;
     }
 
+    /** Later than any revocation time: the upper bound of {@link #revokedSince}'s index range. */
+    private static final OffsetDateTime REVOKED_BEFORE_ALL = OffsetDateTime.of(9999, 12, 31, 0, 0, 0, 0, ZoneOffset.UTC);
+
     @Override
     public List<Revocation> revokedSince(Instant since) throws SQLException {
         return store.transaction(c -> {
             List<Revocation> out = new ArrayList<>();
+            // The upper bound keeps the index range to revoked rows: H2 (DEFAULT_NULL_ORDERING=HIGH) sorts the
+            // NULLs of every unrevoked certificate after all times, so "revoked_at >= ?" alone walked the whole
+            // table on each heartbeat (60% of the server's CPU in ServerBench at 1,500 hosts).
             try (PreparedStatement q = c.prepareStatement("SELECT serial, common_name, kind, revoked_at, "
-                    + "revocation_reason FROM certificates WHERE revoked_at >= ? AND expires > ? "
+                    + "revocation_reason FROM certificates WHERE revoked_at >= ? AND revoked_at <= ? AND expires > ? "
                     + "ORDER BY revoked_at, serial")) {
                 q.setObject(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
-                q.setObject(2, now());
+                q.setObject(2, REVOKED_BEFORE_ALL);
+                q.setObject(3, now());
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
                         out.add(new Revocation(rs.getString(1), rs.getString(2), CertificateKind.ofCode(rs.getString(3)),

@@ -273,6 +273,22 @@ public class JdbcLeases implements Leases, AutoCloseable {
      */
     private static List<String[]> candidates(Connection c, LeaseRequest request, long posted, List<String> onlyHosts)
             throws SQLException {
+        List<Object> parameters = new ArrayList<>();
+        String sql = matchQuery(request, posted, onlyHosts, parameters);
+        List<String[]> out = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            bind(s, parameters);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new String[] { r.getString(1), r.getString(2), Long.toString(r.getLong(3)), r.getString(4) });
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The matching query of {@link #candidates} and its parameters (added to {@code parameters}); EXPLAINed by RegistryBench. */
+    static String matchQuery(LeaseRequest request, long posted, List<String> onlyHosts, List<Object> parameters) {
         StringBuilder sql = new StringBuilder("SELECT id, owner_id, minimum_price_per_hour_micros, transport_address FROM ("
                 + "SELECT h.id, h.owner_id, h.minimum_price_per_hour_micros, h.transport_address, "
                 + "ROW_NUMBER() OVER (PARTITION BY h.owner_id ORDER BY h.minimum_price_per_hour_micros, h.id) AS owner_rank, "
@@ -281,7 +297,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
                 + "AND o.state IN " + RUNNING + ") THEN 1 ELSE 0 END AS owner_runs_it "
                 + "FROM hosts h WHERE h.status = 'ONLINE' AND h.suspended = FALSE "
                 + "AND h.max_cpu_share >= ? AND h.storage_quota_bytes >= ? AND h.bandwidth_cap_bytes_per_second >= ? ");
-        List<Object> parameters = new ArrayList<>(List.of(request.bundle(), request.cpuShare(), request.storageBytes(),
+        parameters.addAll(List.of(request.bundle(), request.cpuShare(), request.storageBytes(),
                 request.bandwidthBytesPerSecond()));
         if (request.category() != null) {
             sql.append("AND h.").append(categoryColumn(request.category())).append(" = TRUE ");
@@ -312,16 +328,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
         sql.append(") candidates ORDER BY owner_runs_it, owner_rank, GREATEST(minimum_price_per_hour_micros, ?), id LIMIT ?");
         parameters.add(posted);
         parameters.add(onlyHosts.isEmpty() ? request.hosts() : onlyHosts.size());
-        List<String[]> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement(sql.toString())) {
-            bind(s, parameters);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.add(new String[] { r.getString(1), r.getString(2), Long.toString(r.getLong(3)), r.getString(4) });
-                }
-            }
-        }
-        return out;
+        return sql.toString();
     }
 
     /**
@@ -958,7 +965,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
         }
     }
 
-    private static void bind(PreparedStatement s, List<Object> parameters) throws SQLException {
+    static void bind(PreparedStatement s, List<Object> parameters) throws SQLException {
         for (int i = 0; i < parameters.size(); i++) {
             Object p = parameters.get(i);
             if (p instanceof Double d) {

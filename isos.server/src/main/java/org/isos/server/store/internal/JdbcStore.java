@@ -81,13 +81,15 @@ public class JdbcStore implements Store, AutoCloseable {
      * default H2 writes committed transactions to its file up to 500 ms later, so a server killed with SIGKILL
      * forgot usage records it had already answered "accepted" for (the host then deletes them: lost for good;
      * ServerRestartE2ETest found it). With 0 each commit is in the file (the OS's cache) before the answer goes.
-     * QUERY_CACHE_SIZE=64: H2 keeps 8 parsed statements per session by default; the job service's dispatch and
-     * validation alone use more than that, and re-parsing them took a fifth of its time (JobsBench's profile).
+     * QUERY_CACHE_SIZE=128: H2 keeps 8 parsed statements per connection by default, fewer than one heartbeat runs
+     * (host row, certificate, revocations, leases ...) or the job service's dispatch and validation use, so every
+     * statement was parsed again each time: half the CPU of a heartbeat in RegistryBench's profile, a fifth of
+     * JobsBench's.
      */
     static String defaultUrl(Path dataDirectory) {
         return "jdbc:h2:file:" + dataDirectory.resolve("store").resolve("isos").toAbsolutePath()
                 + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1;WRITE_DELAY=0"
-                + ";QUERY_CACHE_SIZE=64";
+                + ";QUERY_CACHE_SIZE=128";
     }
 
     static Dialect dialectOf(String url) {

@@ -1,0 +1,437 @@
+package org.isos.server.leases.internal;
+
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.isos.server.PostgresCluster;
+import org.isos.server.TestConfigs;
+import org.isos.server.accounts.Account;
+import org.isos.server.accounts.AccountKind;
+import org.isos.server.accounts.internal.JdbcAccounts;
+import org.isos.server.bank.PriceTable;
+import org.isos.server.bank.internal.JdbcBank;
+import org.isos.server.ca.internal.BouncyCastleAuthority;
+import org.isos.server.ca.internal.CaConfig;
+import org.isos.server.hosts.HostPolicy;
+import org.isos.server.hosts.ReportedStatus;
+import org.isos.server.hosts.internal.JdbcHosts;
+import org.isos.server.internal.ServerHome;
+import org.isos.server.leases.Lease;
+import org.isos.server.leases.LeaseFixtures;
+import org.isos.server.leases.LeaseRefused;
+import org.isos.server.leases.LeaseRequest;
+import org.isos.server.repository.internal.JdbcRepository;
+import org.isos.server.store.Store;
+import org.isos.server.store.internal.JdbcStore;
+import org.isos.server.store.internal.StoreConfig;
+
+/**
+ * The registry at scale, through the server's own store code (migrations, {@link JdbcHosts}, {@link JdbcLeases}) on
+ * H2 (file, the server's default) and on PostgreSQL (a throwaway cluster, when installed): {@code hosts} hosts are
+ * inserted in bulk with a spread of owners, policies, reserve prices, categories, some suspended and some OFFLINE,
+ * and a tenth of them already running a lease; then
+ * <ol>
+ * <li>store heartbeats ({@link JdbcLeases#heartbeat}, what {@code POST /v1/hosts/{id}/heartbeat} does after TLS and
+ * JSON) over {@code beatHosts} of them on {@code threads} threads (the HTTP API's worker pool), each with a ~2 KB
+ * OSHI-like description;</li>
+ * <li>the allocation match query: {@code matches} varied one- to five-host grants ({@link JdbcLeases#grant}, which is
+ * what {@code POST /v1/leases} runs: matching, host locks, escrow, inserts), each released at once; p50 / p99;</li>
+ * <li>the match query's plan (EXPLAIN) for one request.</li>
+ * </ol>
+ * Not a test: run it by hand (docs/benchmarks.md), e.g. {@code RegistryBench 100000 10000 15 300 8}.
+ */
+public final class RegistryBench {
+
+    private static final PriceTable PRICES = PriceTable.DEFAULT;
+    private static final String[] CATEGORIES = { "compute", "storage", "streaming" };
+
+    private RegistryBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int hosts = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int beatHosts = Math.min(hosts, args.length > 1 ? Integer.parseInt(args[1]) : 10_000);
+        int beatSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+        int matches = args.length > 3 ? Integer.parseInt(args[3]) : 300;
+        int threads = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+        String only = args.length > 5 ? args[5] : "both";
+        System.out.printf("registry bench: %,d hosts, heartbeats over %,d for %d s on %d threads, %d grants, %d cores%n",
+                hosts, beatHosts, beatSeconds, threads, matches, Runtime.getRuntime().availableProcessors());
+        if (!only.equals("pg")) {
+            Path h2 = Files.createTempDirectory("isos-registry-bench-");
+            try {
+                run("H2 (file)", Map.of(), h2, hosts, beatHosts, beatSeconds, matches, threads);
+            } finally {
+                delete(h2);
+            }
+        }
+        if (only.equals("h2")) {
+            return;
+        }
+        if (PostgresCluster.unavailable().isPresent()) {
+            System.out.println("PostgreSQL: skipped, " + PostgresCluster.unavailable().get());
+            return;
+        }
+        try (PostgresCluster cluster = PostgresCluster.start()) {
+            Path home = Files.createTempDirectory("isos-registry-bench-");
+            try {
+                run("PostgreSQL", Map.of("url", cluster.newDatabase(), "user", "isos", "password", "", "poolSize", 16),
+                        home, hosts, beatHosts, beatSeconds, matches, threads);
+            } finally {
+                delete(home);
+            }
+        }
+    }
+
+    /** A host the heartbeat phase uses: its id and a certificate whose serial the certificates table records. */
+    record BeatHost(String id, X509Certificate certificate) {
+    }
+
+    private static void run(String database, Map<String, Object> config, Path home, int hostCount, int beatHosts,
+            int beatSeconds, int matches, int threads) throws Exception {
+        ServerHome serverHome = new ServerHome(home);
+        try (JdbcStore store = new JdbcStore(TestConfigs.of(StoreConfig.class, config), serverHome)) {
+            BouncyCastleAuthority ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), serverHome, store);
+            JdbcAccounts accounts = new JdbcAccounts(store);
+            JdbcHosts hosts = new JdbcHosts(store, ca);
+            JdbcBank bank = new JdbcBank(store, PRICES);
+            JdbcRepository repository = new JdbcRepository(store, ca);
+            try (JdbcLeases leases = new JdbcLeases(store, hosts, bank, PRICES, java.time.Clock.systemUTC())) {
+                Account buyer = accounts.create(AccountKind.BUYER, "Bench Buyer").account();
+                bank.deposit("bench-deposit", buyer.id(), 1_000_000_000_000_000L);
+                String bundle = repository.store(buyer, LeaseFixtures.signedBundle(ca, buyer.id(), "org.bench.app")).sha256();
+                String running = repository.store(buyer, LeaseFixtures.signedBundle(ca, buyer.id(), "org.bench.running"))
+                        .sha256();
+                long start = System.nanoTime();
+                List<BeatHost> beat = populate(store, hostCount, beatHosts, buyer.id(), running);
+                System.out.printf("%-10s  %,d hosts inserted in %.1f s (bulk, %,d with a running lease)%n", database,
+                        hostCount, (System.nanoTime() - start) / 1e9, hostCount / 10);
+                analyze(store);
+
+                for (int round = 1; round <= 2; round++) {
+                    heartbeats(database, round, leases, beat, beatSeconds, threads);
+                }
+                if (matches <= 0) {
+                    return;
+                }
+                explain(store, new LeaseRequest(bundle, 3, 3600, 0.5, 64L << 20, 1L << 30, 0, 40_000L, "compute",
+                        List.of()), database);
+                for (int round = 1; round <= 2; round++) {
+                    grants(database, round, leases, buyer, bundle, matches, beat);
+                }
+            }
+        }
+    }
+
+    /** Bulk rows: owners (50 hosts each), certificates, hosts, and a running lease on every tenth host. */
+    private static List<BeatHost> populate(Store store, int count, int beatHosts, String buyerId, String runningBundle)
+            throws Exception {
+        KeyPair issuer = LeaseFixtures.ecKeys();
+        ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate());
+        Random random = new Random(42);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Timestamp created = Timestamp.from(now);
+        OffsetDateTime beatAt = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+        List<BeatHost> beat = new ArrayList<>();
+        int owners = Math.max(1, count / 50);
+        store.transaction(c -> {
+            try (PreparedStatement a = c.prepareStatement("INSERT INTO accounts (id, kind, name, created) VALUES (?, 'owner', ?, ?)")) {
+                for (int o = 0; o < owners; o++) {
+                    a.setString(1, ownerId(o));
+                    a.setString(2, "Owner " + o);
+                    a.setTimestamp(3, created);
+                    a.addBatch();
+                }
+                a.executeBatch();
+            }
+            return null;
+        });
+        String sharedPem = null;
+        for (int from = 0; from < count; from += 1000) {
+            int to = Math.min(count, from + 1000);
+            List<Object[]> certificates = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                String hostId = String.format("host-%032x", i);
+                BigInteger serial = new BigInteger(64, random).setBit(63);
+                String pem = sharedPem;
+                if (i < beatHosts || sharedPem == null) {
+                    X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(
+                            new JcaX509v3CertificateBuilder(new X500Name("CN=ISOS bench issuer"), serial,
+                                    Date.from(now.minusSeconds(60)), Date.from(now.plus(365, ChronoUnit.DAYS)),
+                                    new X500Name("CN=" + hostId), issuer.getPublic()).build(signer));
+                    pem = pem(certificate);
+                    if (sharedPem == null) {
+                        sharedPem = pem; // the heartbeat path never parses a host's stored PEM
+                    }
+                    if (i < beatHosts) {
+                        beat.add(new BeatHost(hostId, certificate));
+                    }
+                }
+                certificates.add(new Object[] { hostId, serial.toString(16), pem });
+            }
+            store.transaction(c -> {
+                try (PreparedStatement cert = c.prepareStatement("INSERT INTO certificates (serial, subject, common_name, "
+                        + "kind, issued, expires, pem) VALUES (?, ?, ?, 'host', ?, ?, ?)");
+                        PreparedStatement host = c.prepareStatement("INSERT INTO hosts (id, owner_id, certificate_serial, "
+                                + "description, status, last_heartbeat, created, suspended, suspended_reason, apps, "
+                                + "transport_address, max_cpu_share, storage_quota_bytes, bandwidth_cap_bytes_per_second, "
+                                + "accepts_compute, accepts_storage, accepts_streaming, minimum_price_per_hour_micros) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        PreparedStatement lease = c.prepareStatement("INSERT INTO leases (id, buyer_id, host_id, owner_id, "
+                                + "bundle_sha256, app, state, category, cpu_share, memory_bytes, storage_bytes, "
+                                + "bandwidth_bytes_per_second, price_per_hour_micros, created, expiry) "
+                                + "VALUES (?, ?, ?, ?, ?, 'org.bench.running', 'ACTIVE', 'compute', 0.25, 0, 0, 0, 1000, ?, ?)")) {
+                    for (Object[] row : certificates) {
+                        String hostId = (String) row[0];
+                        int i = Integer.parseInt(hostId.substring(5), 16);
+                        cert.setString(1, (String) row[1]);
+                        cert.setString(2, "CN=" + hostId);
+                        cert.setString(3, hostId);
+                        cert.setTimestamp(4, created);
+                        cert.setTimestamp(5, Timestamp.from(now.plus(365, ChronoUnit.DAYS)));
+                        cert.setString(6, (String) row[2]);
+                        cert.addBatch();
+                        String owner = ownerId(random.nextInt(owners));
+                        host.setString(1, hostId);
+                        host.setString(2, owner);
+                        host.setString(3, (String) row[1]);
+                        host.setString(4, description(i));
+                        // the heartbeat phase's hosts are ONLINE; of the others one in ten is OFFLINE
+                        host.setString(5, i >= beatHosts && random.nextInt(10) == 0 ? "OFFLINE" : "ONLINE");
+                        host.setObject(6, beatAt);
+                        host.setTimestamp(7, created);
+                        boolean suspended = random.nextInt(20) == 0;
+                        host.setBoolean(8, suspended);
+                        host.setString(9, suspended ? "owner at the keyboard" : null);
+                        host.setInt(10, i % 10 == 0 ? 1 : 0);
+                        host.setString(11, "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255) + ":7443");
+                        host.setDouble(12, new double[] { 0.5, 1, 2, 4, 8 }[random.nextInt(5)]);
+                        host.setLong(13, (1L << 30) * (1 + random.nextInt(500)));
+                        host.setLong(14, 125_000L * (1 + random.nextInt(800)));
+                        host.setBoolean(15, random.nextInt(10) < 8);
+                        host.setBoolean(16, random.nextInt(10) < 5);
+                        host.setBoolean(17, random.nextInt(10) < 3);
+                        host.setLong(18, random.nextInt(4) == 0 ? 0 : 1_000L * random.nextInt(60));
+                        host.addBatch();
+                        if (i % 10 == 0) {
+                            lease.setString(1, String.format("lease-bench-%032x", i));
+                            lease.setString(2, buyerId);
+                            lease.setString(3, hostId);
+                            lease.setString(4, owner);
+                            lease.setString(5, runningBundle);
+                            lease.setObject(6, beatAt);
+                            lease.setObject(7, beatAt.plusDays(1));
+                            lease.addBatch();
+                        }
+                    }
+                    cert.executeBatch();
+                    host.executeBatch();
+                    lease.executeBatch();
+                }
+                return null;
+            });
+        }
+        return beat;
+    }
+
+    private static String ownerId(int o) {
+        return String.format("owner-%032x", o);
+    }
+
+    /** About 2 KB, shaped like the agent's OSHI description; {@code i} varies the numbers. */
+    static String description(int i) {
+        StringBuilder d = new StringBuilder("{\"os\":{\"family\":\"Debian GNU/Linux\",\"version\":\"12 (bookworm)\","
+                + "\"build\":\"6.1.0-" + (i % 30) + "-amd64\",\"bitness\":64},\"processor\":{\"name\":\"Intel(R) Xeon(R) "
+                + "CPU @ 2.20GHz\",\"vendor\":\"GenuineIntel\",\"physicalCores\":" + (2 << (i % 4)) + ",\"logicalCores\":"
+                + (4 << (i % 4)) + ",\"maxFrequencyHz\":2200000000,\"identifier\":\"Intel64 Family 6 Model 79 Stepping 0\","
+                + "\"microarchitecture\":\"Broadwell\"},\"memory\":{\"totalBytes\":" + ((8L << 30) << (i % 3))
+                + ",\"pageSizeBytes\":4096},\"java\":{\"version\":\"17.0.15\",\"vendor\":\"Debian\"},\"disks\":[");
+        for (int k = 0; k < 4; k++) {
+            d.append(k == 0 ? "" : ",").append("{\"name\":\"/dev/nvme").append(k).append("n1\",\"model\":\"Samsung SSD 980 "
+                    + "PRO 1TB\",\"serial\":\"S5GXNX0R").append(String.format("%08d", i)).append(k)
+                    .append("\",\"sizeBytes\":1000204886016}");
+        }
+        d.append("],\"fileStores\":[");
+        for (int k = 0; k < 4; k++) {
+            d.append(k == 0 ? "" : ",").append("{\"mount\":\"/srv/data").append(k).append("\",\"type\":\"ext4\",\"totalBytes\":"
+                    + "983349346304,\"usableBytes\":").append(400_000_000_000L + i * 1_000L + k).append("}");
+        }
+        d.append("],\"network\":[");
+        for (int k = 0; k < 3; k++) {
+            d.append(k == 0 ? "" : ",").append("{\"name\":\"eth").append(k).append("\",\"mac\":\"02:42:ac:11:")
+                    .append(String.format("%02x:%02x", (i >> 8) & 255, i & 255)).append("\",\"speedBitsPerSecond\":10000000000,"
+                            + "\"ipv4\":[\"10.").append(i >> 16 & 255).append('.').append(i >> 8 & 255).append('.')
+                    .append(i & 255).append("\"],\"mtu\":1500}");
+        }
+        d.append("],\"bandwidth\":{\"measuredUpBitsPerSecond\":940000000,\"measuredDownBitsPerSecond\":941000000},"
+                + "\"availability\":{\"uptimeSeconds\":").append(86_400L * 30 + i).append(",\"boots30d\":1}}");
+        return d.toString();
+    }
+
+    private static String pem(X509Certificate certificate) throws Exception {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            writer.writeObject(certificate);
+        }
+        return out.toString();
+    }
+
+    /** Fresh statistics, as a server that has run a while has them (PostgreSQL's autovacuum, H2's ANALYZE). */
+    private static void analyze(Store store) throws SQLException {
+        try (Connection c = store.connection(); var s = c.createStatement()) {
+            s.execute("ANALYZE");
+        }
+    }
+
+    /** Heartbeats in a closed loop on {@code threads} threads, random hosts, for the given time after a warm-up. */
+    private static void heartbeats(String database, int round, JdbcLeases leases, List<BeatHost> hosts, int seconds,
+            int threads) throws Exception {
+        ReportedStatus status = new ReportedStatus(false, null, 0, "127.0.0.1:7443",
+                new HostPolicy(1, 1L << 30, 1_000_000, Set.of("compute"), 0));
+        long warmUntil = System.nanoTime() + Math.max(1, seconds / 5) * 1_000_000_000L;
+        long until = warmUntil + seconds * 1_000_000_000L;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<List<Long>>> running = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicLong cpu = new java.util.concurrent.atomic.AtomicLong();
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int t = 0; t < threads; t++) {
+            running.add(pool.submit(() -> {
+                List<Long> nanos = new ArrayList<>();
+                long cpuAtWarm = -1;
+                ThreadLocalRandom random = ThreadLocalRandom.current();
+                while (true) {
+                    BeatHost host = hosts.get(random.nextInt(hosts.size()));
+                    int i = Integer.parseInt(host.id().substring(5), 16);
+                    long sent = System.nanoTime();
+                    if (sent >= warmUntil && cpuAtWarm < 0) {
+                        cpuAtWarm = mx.getCurrentThreadCpuTime();
+                    }
+                    if (sent > until) {
+                        cpu.addAndGet(mx.getCurrentThreadCpuTime() - Math.max(0, cpuAtWarm));
+                        return nanos;
+                    }
+                    leases.heartbeat(host.id(), host.certificate(), description(i), status, List.of());
+                    long answered = System.nanoTime();
+                    if (sent >= warmUntil && answered <= until) {
+                        nanos.add(answered - sent);
+                    }
+                }
+            }));
+        }
+        List<Long> all = new ArrayList<>();
+        for (Future<List<Long>> f : running) {
+            all.addAll(f.get());
+        }
+        pool.shutdown();
+        // on a shared machine the rate follows the load; the CPU time a beat costs does not (much)
+        System.out.printf("%-10s  round %d: store heartbeats over %,d hosts: %,.0f/s, %.2f ms CPU each (~%,.0f/s per "
+                + "core), %s%n", database, round, hosts.size(), all.size() / (double) seconds, cpu.get() / 1e6 / all.size(),
+                all.size() / (cpu.get() / 1e9), percentiles(all));
+    }
+
+    /** Varied grants, each released at once: the matching query over the whole registry, then escrow and inserts. */
+    private static void grants(String database, int round, JdbcLeases leases, Account buyer, String bundle, int count,
+            List<BeatHost> some) throws Exception {
+        Random random = new Random(round);
+        List<Long> nanos = new ArrayList<>();
+        List<Long> refusedNanos = new ArrayList<>();
+        int refused = 0;
+        for (int n = 0; n < count; n++) {
+            double cpu = new double[] { 0.1, 0.25, 0.5, 1, 2, 4 }[random.nextInt(6)];
+            long storage = random.nextInt(3) == 0 ? 0 : (1L << 30) * (1 + random.nextInt(200));
+            long bandwidth = random.nextInt(2) == 0 ? 0 : 125_000L * (1 + random.nextInt(400));
+            // above the posted price (else the grant is refused before matching): a ceiling on the owners' reserves
+            long posted = PRICES.pricePerHourMicros(cpu, storage);
+            Long maxPrice = random.nextInt(3) == 0 ? null : posted + 1_000L * random.nextInt(60);
+            String category = random.nextInt(4) == 0 ? null : CATEGORIES[random.nextInt(3)];
+            List<String> exclude = random.nextInt(5) == 0
+                    ? List.of(some.get(random.nextInt(some.size())).id(), some.get(random.nextInt(some.size())).id())
+                    : List.of();
+            LeaseRequest request = new LeaseRequest(bundle, 1 + random.nextInt(5), 60 + random.nextInt(7200), cpu,
+                    64L << 20, storage, bandwidth, maxPrice, category, exclude);
+            long start = System.nanoTime();
+            List<Lease> granted;
+            try {
+                granted = leases.grant(buyer, request);
+            } catch (LeaseRefused e) {
+                refused++;
+                refusedNanos.add(System.nanoTime() - start);
+                continue;
+            }
+            nanos.add(System.nanoTime() - start);
+            for (Lease lease : granted) {
+                leases.release(buyer, lease.id());
+            }
+        }
+        System.out.printf("%-10s  round %d: %d grants of 1-5 hosts matched over the registry: %s; %d refused (not "
+                + "enough hosts qualified, diagnosed): %s%n", database, round, count - refused, percentiles(nanos), refused,
+                percentiles(refusedNanos));
+    }
+
+    private static void explain(Store store, LeaseRequest request, String database) throws SQLException {
+        List<Object> parameters = new ArrayList<>();
+        String sql = JdbcLeases.matchQuery(request, PRICES.pricePerHourMicros(request.cpuShare(), request.storageBytes()),
+                List.of(), parameters);
+        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("EXPLAIN " + sql)) {
+            JdbcLeases.bind(s, parameters);
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    plan.append("    ").append(r.getString(1).replace("\n", "\n    ")).append('\n');
+                }
+            }
+            System.out.printf("%-10s  match query plan:%n%s", database, plan);
+        }
+    }
+
+    private static String percentiles(List<Long> nanos) {
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return "no samples";
+        }
+        return String.format("p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d samples)", at(sorted, 50), at(sorted, 99),
+                sorted[sorted.length - 1] / 1e6, sorted.length);
+    }
+
+    private static double at(long[] sorted, double p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+
+    private static void delete(Path dir) throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
