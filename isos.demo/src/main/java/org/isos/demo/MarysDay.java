@@ -61,9 +61,12 @@ final class MarysDay {
 
             progress.step("The cast opens accounts: a biotech lab, Acme Movies and a backup company (buyers), each with credits and a code-signing key");
             Path homes = dir.resolve("homes");
-            Party lab = buyer(devBuyer, "biotech-lab", homes, "200");
-            Party movies = buyer(devBuyer, "acme-movies", homes, "50");
-            Party backupCo = buyer(devBuyer, "backup-co", homes, "100");
+            // accounts open by invitation (signup = invite): the world's operator opens the cast's
+            Party operator = new Party("isos-operator", "operator", null, world.env.get("ISOS_SERVER"),
+                    Files.readString(dir.resolve("world/server/operator.token")).strip(), devBuyer.home());
+            Party lab = buyer(operator, "biotech-lab", homes, "200");
+            Party movies = buyer(operator, "acme-movies", homes, "50");
+            Party backupCo = buyer(operator, "backup-co", homes, "100");
             for (Party p : List.of(mary, acmeHosting, lab, movies, backupCo)) {
                 report.party(p);
             }

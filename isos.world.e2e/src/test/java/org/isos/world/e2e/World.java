@@ -185,6 +185,14 @@ final class World implements AutoCloseable {
         return status;
     }
 
+    /**
+     * The server's operator token ({@code server/operator.token}, written at its first start): accounts open by
+     * invitation only (signup = invite), and the operator's token opens any.
+     */
+    String operatorToken() throws IOException {
+        return Files.readString(dir.resolve("server/operator.token")).strip();
+    }
+
     Path agentDir(String name) {
         return dir.resolve(name);
     }
