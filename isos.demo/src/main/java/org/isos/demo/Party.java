@@ -77,7 +77,8 @@ final class Party {
 
     /** A new account of {@code kind} on the server of {@code admin}'s world, with its own home holding the CA. */
     static Party create(Party anyone, String kind, String name, Path homes) throws IOException {
-        JsonNode created = anyone.isos("accounts", "create", "--kind", kind, "--name", name, "--json").ok().json();
+        JsonNode created = anyone.isos("accounts", "create", "--token", anyone.token(), "--kind", kind, "--name", name,
+                "--json").ok().json();
         Path home = homes.resolve(name);
         Files.createDirectories(home);
         Files.copy(anyone.home().resolve("ca.pem"), home.resolve("ca.pem"),

@@ -83,7 +83,7 @@ class StreamAcceptanceE2ETest {
                 published.lines().filter(l -> l.startsWith("published")).findFirst().orElse(published));
         assertEquals(0, publish.exitValue(), published);
 
-        World.Run created = world.isosAs(world.operatorToken(), "accounts", "create", "--kind", "buyer", "--name", "Viewer", "--json");
+        World.Run created = world.isos("accounts", "create", "--token", world.operatorToken(), "--kind", "buyer", "--name", "Viewer", "--json");
         String viewer = created.json().path("token").asText();
         assertEquals(0, world.isosAs(viewer, "deposit", "10").exit());
 

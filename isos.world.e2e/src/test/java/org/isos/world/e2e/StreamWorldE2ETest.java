@@ -82,7 +82,7 @@ class StreamWorldE2ETest {
         assertTrue(publish.out().contains("registered on the server at 0.5 credits per view"), publish::toString);
         provider = world.get("/v1/me", world.env("ISOS_TOKEN")).path("id").asText();
 
-        World.Run created = world.isosAs(world.operatorToken(), "accounts", "create", "--kind", "buyer", "--name", "Viewer", "--json");
+        World.Run created = world.isos("accounts", "create", "--token", world.operatorToken(), "--kind", "buyer", "--name", "Viewer", "--json");
         assertEquals(0, created.exit(), created::toString);
         viewer = created.json().path("token").asText();
         viewerId = created.json().path("id").asText();
@@ -187,7 +187,7 @@ class StreamWorldE2ETest {
                 + ")", play.err().strip(), play::toString);
         assertFalse(Files.exists(root.resolve("none.ts")));
 
-        World.Run created = world.isosAs(world.operatorToken(), "accounts", "create", "--kind", "buyer", "--name", "Poor", "--json");
+        World.Run created = world.isos("accounts", "create", "--token", world.operatorToken(), "--kind", "buyer", "--name", "Poor", "--json");
         String poor = created.json().path("token").asText();
         Path none = root.resolve("poor.ts");
         World.Run refused = streamAs(poor, "play", TITLE, "-o", none.toString());
