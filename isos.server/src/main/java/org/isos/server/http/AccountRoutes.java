@@ -49,13 +49,7 @@ final class AccountRoutes {
      */
     private ApiResponse createAccount(ApiRequest request) throws Exception {
         ObjectNode body = jsonObject(request, true, "kind", "name", "invitation");
-        String kindCode = requiredString(body, "kind");
-        AccountKind kind;
-        try {
-            kind = AccountKind.ofCode(kindCode);
-        } catch (AccountRefused e) {
-            throw new ApiException(400, "field 'kind' must be \"owner\" or \"buyer\", not " + quoted(kindCode));
-        }
+        AccountKind kind = kind(body);
         String name = requiredString(body, "name");
         String invitation = optionalText(body, "invitation", "invitation");
         IssuedToken issued;
@@ -76,13 +70,7 @@ final class AccountRoutes {
         String bearer = bearer(request);
         Account issuer = s.isOperator(bearer) ? null : authenticate(accounts, request);
         ObjectNode body = jsonObject(request, true, "kind");
-        String kindCode = requiredString(body, "kind");
-        AccountKind kind;
-        try {
-            kind = AccountKind.ofCode(kindCode);
-        } catch (AccountRefused e) {
-            throw new ApiException(400, "field 'kind' must be \"owner\" or \"buyer\", not " + quoted(kindCode));
-        }
+        AccountKind kind = kind(body);
         Invitation invitation = s.invite(issuer, kind);
         return Json.ok(201, Json.object().put("invitation", invitation.code()).put("kind", invitation.kind().code())
                 .put("issuedBy", invitation.issuedBy()).put("created", invitation.created().toString())
@@ -131,5 +119,15 @@ final class AccountRoutes {
     private static ObjectNode account(Account account) {
         return Json.object().put("id", account.id()).put("kind", account.kind().code()).put("name", account.name())
                 .put("created", account.created().toString());
+    }
+
+    /** The body's required {@code kind}: "owner" or "buyer". */
+    private static AccountKind kind(ObjectNode body) throws ApiException {
+        String code = requiredString(body, "kind");
+        try {
+            return AccountKind.ofCode(code);
+        } catch (AccountRefused e) {
+            throw new ApiException(400, "field 'kind' must be \"owner\" or \"buyer\", not " + quoted(code));
+        }
     }
 }

@@ -331,6 +331,16 @@ public class JdbcLeases implements Leases, AutoCloseable {
         return sql.toString();
     }
 
+    /** The buyer's lease {@code leaseId}, still running at {@code now}; refused ENDED otherwise, saying {@code what}. */
+    private Lease runningLease(Connection c, Account buyer, String leaseId, Instant now, String what) throws SQLException {
+        Lease lease = ownLease(c, buyer, leaseId);
+        if (!lease.running() || !lease.expiry().isAfter(now)) {
+            throw new Refusal(new LeaseRefused(Reason.ENDED, "lease " + leaseId + " is "
+                    + (lease.running() ? "EXPIRED" : lease.state()) + ": " + what));
+        }
+        return lease;
+    }
+
     /**
      * Why hosts did not qualify, counted by the first rule each broke: one aggregate over {@code hosts}, run only
      * when a request is refused.
@@ -428,11 +438,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
         Instant now = now();
         try {
             return store.transaction(c -> {
-                Lease lease = ownLease(c, buyer, leaseId);
-                if (!lease.running() || !lease.expiry().isAfter(now)) {
-                    throw new Refusal(new LeaseRefused(Reason.ENDED, "lease " + leaseId + " is "
-                            + (lease.running() ? "EXPIRED" : lease.state()) + ": it cannot be renewed; ask for a new one"));
-                }
+                Lease lease = runningLease(c, buyer, leaseId, now, "it cannot be renewed; ask for a new one");
                 Instant expiry = now.plusSeconds(granted);
                 int renewals;
                 try (PreparedStatement s = c.prepareStatement("SELECT renewals FROM leases WHERE id = ?")) {
@@ -491,11 +497,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
         Instant now = now();
         try {
             return store.transaction(c -> {
-                Lease lease = ownLease(c, buyer, leaseId);
-                if (!lease.running() || !lease.expiry().isAfter(now)) {
-                    throw new Refusal(new LeaseRefused(Reason.ENDED, "lease " + leaseId + " is "
-                            + (lease.running() ? "EXPIRED" : lease.state()) + ": its bundle cannot change any more"));
-                }
+                Lease lease = runningLease(c, buyer, leaseId, now, "its bundle cannot change any more");
                 String app = bundleOf(c, buyer, sha256);
                 if (!app.equals(lease.app())) {
                     throw new Refusal(bad("bundle " + sha256 + " is app " + app + ", but lease " + leaseId
