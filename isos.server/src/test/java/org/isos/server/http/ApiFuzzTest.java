@@ -98,13 +98,17 @@ class ApiFuzzTest {
         JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
         JdbcRepository repository = new JdbcRepository(store, ca);
         JdbcLeases leases = new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, Clock.systemUTC());
+        JdbcAccounts accounts = new JdbcAccounts(store);
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
-                "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, repository, leases, bank,
+                "workerThreads", 4)), home, ca, accounts, hosts, repository, leases, bank,
                 new JdbcJobs(TestConfigs.of(JobsConfig.class, Map.of()), store, repository, leases::holdsBundle,
                         List.of(new ExactEquivalence()), Clock.systemUTC(), new Random()),
                 new org.isos.server.directives.internal.JdbcHostDirectives(store),
                 new org.isos.server.bank.internal.JdbcLedgerSeries(store),
-                new org.isos.server.titles.internal.JdbcTitles(store, bank), null);
+                new org.isos.server.titles.internal.JdbcTitles(store, bank),
+                new org.isos.server.accounts.internal.JdbcSignup(TestConfigs.of(
+                        org.isos.server.accounts.internal.SignupConfig.class, Map.of("signup", "open")), home, store,
+                        accounts));
         client = HttpClient.newBuilder().sslContext(ApiClients.tls(ca.root(), null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -315,7 +319,7 @@ class ApiFuzzTest {
                 String path = route[1].replace("{hostId}", round % 2 == 0 ? hostId : noise(random))
                         .replace("{sha256}", noise(random)).replace("{id}", round % 2 == 0 ? leaseId : noise(random))
                         .replace("{asset}", round % 2 == 0 ? "console.js" : noise(random))
-                        .replace("{name}", noise(random));
+                        .replace("{name}", noise(random)).replace("{serial}", noise(random));
                 // as nobody, as the buyer, as the owner and as the host (mutual TLS); the token routes'
                 // own effect (a new token, a revoked one) needs no body, so they are fuzzed unauthenticated only
                 List<HttpResponse<String>> answers = new ArrayList<>();
