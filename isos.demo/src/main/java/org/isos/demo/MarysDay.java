@@ -87,7 +87,7 @@ final class MarysDay {
 
             backupDay(world, mary, backupCo);
             report.phase("backup", progress.seconds());
-            streamDay(movies);
+            streamDay(movies, mary);
             report.phase("movie", progress.seconds());
 
             settle(world, lab, mary, acmeHosting, devBuyer);
@@ -363,17 +363,30 @@ final class MarysDay {
      * Acme Movies publishes a film over four hosts capped like 56k-era uplinks (256 kbit/s each), erasure-coded
      * 2-of-4; Mary watches it: fragments fetched in parallel with hedging, decoded as soon as two arrive.
      */
-    private void streamDay(Party movies) throws Exception {
+    private void streamDay(Party movies, Party mary) throws Exception {
         progress.step("Acme Movies publishes a film on four hosts, each capped at 256 kbit/s, coded 2-of-4");
         Path movie = dir.resolve("big-buck-bunny-ish.ts");
         String made = makeMovie(movie);
         Party.Run published = movies.isos("stream", "publish", movie.toString(), "--hosts", "4", "--k", "2",
-                "--rate-cap", "256kbit", "--title", "marys-movie", "--lease", "10m", "--key", "acme-movies", "--json").ok();
-        progress.check("published " + Files.size(movie) / 1024 + " KiB (" + made + ") as 'marys-movie'");
+                "--rate-cap", "256kbit", "--title", "marys-movie", "--price", "0.5", "--lease", "10m", "--key",
+                "acme-movies", "--json").ok();
+        progress.check("published " + Files.size(movie) / 1024 + " KiB (" + made + ") as 'marys-movie', 0.5 credits a view,"
+                + " registered on the server");
         progress.step("Mary watches it: the viewer asks the fastest holders for 2 fragments plus hedges, decodes the first 2 to arrive");
         Path watched = dir.resolve("watched.ts");
-        // the title's manifest is Acme's: Mary's player reads it from Acme's catalogue directory
-        Party.Run played = movies.isos("stream", "play", "marys-movie", "-o", watched.toString(), "--quiet", "--json").ok();
+        // Mary pays per view from her own account: Acme's price, less the ISOS fee, goes to Acme
+        mary.isos("deposit", "2", "--id", "marys-pocket-money").ok();
+        Party.Run played = mary.isos("stream", "play", "marys-movie", "-o", watched.toString(), "--quiet", "--json").ok();
+        long paid = 0;
+        for (JsonNode entry : mary.isos("ledger", "--limit", "1000", "--json").ok().json().path("entries")) {
+            if (entry.path("transferId").asText().startsWith("view:") && mary.id.equals(entry.path("ledgerAccount").asText())) {
+                paid -= entry.path("amountMicros").asLong();
+            }
+        }
+        if (paid != 500_000) {
+            throw new DemoFailure("Mary paid " + Report.credits(paid) + " credits for her view, not 0.5");
+        }
+        progress.check("Mary bought a view of 'marys-movie' from her own account: 0.5 credits to Acme Movies, less the ISOS fee");
         if (!java.util.Arrays.equals(Files.readAllBytes(watched), Files.readAllBytes(movie))) {
             throw new DemoFailure("the movie Mary watched differs from the one Acme published");
         }
@@ -435,7 +448,12 @@ final class MarysDay {
         if (!totals.path("balanced").asBoolean()) {
             throw new DemoFailure("the ledger does not balance: " + totals);
         }
-        long maryEarned = mary.isos("balance", "--json").ok().json().path("availableMicros").asLong();
+        long maryEarned = 0;
+        for (JsonNode entry : mary.isos("ledger", "--limit", "1000", "--json").ok().json().path("entries")) {
+            if (entry.path("transferId").asText().startsWith("usage:") && mary.id.equals(entry.path("ledgerAccount").asText())) {
+                maryEarned += entry.path("amountMicros").asLong();
+            }
+        }
         if (maryEarned <= 0) {
             throw new DemoFailure("Mary earned nothing");
         }
