@@ -61,7 +61,7 @@ class UsageTest {
         "deposit| isos deposit: Missing required parameter: 'AMOUNT'",
         "deposit ten| isos deposit: Invalid value for positional parameter at index 0 (AMOUNT): 'ten' is not an amount of credits",
         "deposit 0.0000001| isos deposit: Invalid value for positional parameter at index 0 (AMOUNT): '0.0000001' has more than 6 decimal places",
-        "accounts| isos accounts: say which: create or show",
+        "accounts| isos accounts: say which: create, invite or show",
         "accounts create --name Mary| isos accounts create: Missing required option: '--kind=owner|buyer'",
         "accounts create --kind owner| isos accounts create: Missing required option: '--name=NAME'",
         "accounts create --kind admin --name Mary| isos accounts create: Invalid value for option '--kind': expected one of [owner, buyer]",
