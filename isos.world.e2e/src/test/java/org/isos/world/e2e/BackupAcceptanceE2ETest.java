@@ -105,10 +105,23 @@ class BackupAcceptanceE2ETest {
         assertEquals(HOSTS, Set.copyOf(holders).size(), leases::toString);
         assertNoPlaintextInStores(data, "archive.bin");
 
-        // 2. n - k holders vanish (SIGKILL); the k left restore the file
+        // 2. n - k holders vanish (SIGKILL); the k left restore the file. They are taken from the owners in turn:
+        // the new agents of step 4 are too, so that repair finds room under the per-owner cap
         Map<String, String> agentOf = agentsByHost();
-        List<String> dead = holders.subList(0, KILL);
-        List<String> survivors = new ArrayList<>(holders.subList(KILL, holders.size()));
+        Map<String, List<String>> byOwner = new java.util.TreeMap<>();
+        for (JsonNode l : leases) {
+            byOwner.computeIfAbsent(l.get("ownerId").asText(), o -> new ArrayList<>()).add(l.get("hostId").asText());
+        }
+        List<String> dead = new ArrayList<>();
+        for (int round = 0; dead.size() < KILL; round++) {
+            for (List<String> owned : byOwner.values()) {
+                if (round < owned.size() && dead.size() < KILL) {
+                    dead.add(owned.get(round));
+                }
+            }
+        }
+        List<String> survivors = new ArrayList<>(holders);
+        survivors.removeAll(dead);
         for (String host : dead) {
             world.killAgent(agentOf.get(host));
         }
