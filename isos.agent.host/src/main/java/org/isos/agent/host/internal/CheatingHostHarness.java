@@ -48,6 +48,11 @@ final class CheatingHostHarness {
         return harness;
     }
 
+    /** Whether this harness hosts its own jar for leases of {@code app} (so what runs never has the leased digest). */
+    boolean swaps(String app) {
+        return symbolicName != null && symbolicName.equals(app);
+    }
+
     /** The jar to host for a lease of {@code app}: {@code leased} itself unless this harness swaps that app. */
     byte[] jarFor(String app, byte[] leased) throws IOException {
         if (symbolicName == null || !symbolicName.equals(app)) {
