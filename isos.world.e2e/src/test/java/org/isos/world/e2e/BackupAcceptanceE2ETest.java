@@ -107,7 +107,7 @@ class BackupAcceptanceE2ETest {
 
         // 2. n - k holders vanish (SIGKILL); the k left restore the file. They are taken from the owners in turn:
         // the new agents of step 4 are too, so that repair finds room under the per-owner cap
-        Map<String, String> agentOf = agentsByHost();
+        Map<String, String> agentOf = world.agentsByHost();
         Map<String, List<String>> byOwner = new java.util.TreeMap<>();
         for (JsonNode l : leases) {
             byOwner.computeIfAbsent(l.get("ownerId").asText(), o -> new ArrayList<>()).add(l.get("hostId").asText());
@@ -158,7 +158,7 @@ class BackupAcceptanceE2ETest {
         assertTrue(report.get("complete").asBoolean(), repair::toString);
         assertEquals(KILL * segments, report.get("regenerated").asInt(), repair::toString);
         assertEquals(KILL, report.get("newHosts").size(), repair::toString);
-        Map<String, String> agentsNow = agentsByHost();
+        Map<String, String> agentsNow = world.agentsByHost();
         Set<String> newHosts = new HashSet<>();
         report.get("newHosts").forEach(h -> newHosts.add(h.asText()));
         for (String host : newHosts) {
@@ -226,17 +226,6 @@ class BackupAcceptanceE2ETest {
         phase("the whole test", start);
     }
 
-    /** Host id → agent data directory name, from the agents' status files. */
-    private static Map<String, String> agentsByHost() throws IOException {
-        Map<String, String> byHost = new LinkedHashMap<>();
-        for (Map.Entry<String, Properties> e : world.agentStatus().entrySet()) {
-            String host = e.getValue().getProperty("hostId");
-            if (host != null) {
-                byHost.put(host, e.getKey());
-            }
-        }
-        return byHost;
-    }
 
     /** A host's stored file fragments ({@code frag%2F<id>}; the locator's beacons are tiny). */
     private static List<Path> fragmentFiles(String agent) throws IOException {

@@ -100,7 +100,7 @@ class BackupWorldE2ETest {
         assertNoPlaintextInStores(data);
 
         // two holders of different owners vanish
-        Map<String, String> agentOf = agentsByHost();
+        Map<String, String> agentOf = world.agentsByHost();
         List<String> dead = new ArrayList<>();
         Set<String> deadOwners = new HashSet<>();
         for (JsonNode l : leases) {
@@ -200,17 +200,6 @@ class BackupWorldE2ETest {
         phase("the whole test", start);
     }
 
-    /** Host id → agent data directory name, from the agents' status files. */
-    private static Map<String, String> agentsByHost() throws IOException {
-        Map<String, String> byHost = new LinkedHashMap<>();
-        for (Map.Entry<String, Properties> e : world.agentStatus().entrySet()) {
-            String host = e.getValue().getProperty("hostId");
-            if (host != null) {
-                byHost.put(host, e.getKey());
-            }
-        }
-        return byHost;
-    }
 
     /** A host's stored file fragments (the store keeps {@code frag/<id>} as {@code frag%2F<id>}; beacons are tiny). */
     private static List<Path> fragmentFiles(String agent) throws IOException {

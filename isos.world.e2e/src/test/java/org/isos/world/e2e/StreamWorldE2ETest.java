@@ -155,7 +155,7 @@ class StreamWorldE2ETest {
             Thread.sleep(50);
         }
         long atKill = Files.exists(out) ? Files.size(out) : 0;
-        List<String> agents = new ArrayList<>(agentsByHost().values());
+        List<String> agents = new ArrayList<>(world.agentsByHost().values());
         world.killAgent(agents.get(1));
         world.killAgent(agents.get(4));
         assertTrue(play.waitFor(180, TimeUnit.SECONDS), "play did not end");
@@ -198,17 +198,6 @@ class StreamWorldE2ETest {
         assertFalse(Files.exists(none), "nothing written for a view not bought");
     }
 
-    /** Host id → agent data directory name. */
-    private static Map<String, String> agentsByHost() throws IOException {
-        Map<String, String> byHost = new LinkedHashMap<>();
-        for (Map.Entry<String, Properties> e : world.agentStatus().entrySet()) {
-            String host = e.getValue().getProperty("hostId");
-            if (host != null) {
-                byHost.put(host, e.getKey());
-            }
-        }
-        return byHost;
-    }
 
     /**
      * A 30 s MPEG-TS test pattern with a tone, about 1 MB (MPEG-2 video at 200 kbit/s, MP2 audio at 64 kbit/s), if

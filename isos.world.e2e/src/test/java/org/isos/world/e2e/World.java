@@ -58,12 +58,13 @@ final class World implements AutoCloseable {
     private final Path dir;
     private final Process dev;
     private final Map<String, String> env = new LinkedHashMap<>();
-    /** Agents started after dev was ready ({@link #startAgents}), by data directory name: not dev's children. */
+    /**
+     * Agents this world started itself, by data directory name: added after dev was ready ({@link #startAgents}) or
+     * started again with other settings ({@link #restartAgent}). They are not dev's children; {@link #close} stops them.
+     */
     private final Map<String, Process> extraAgents = new LinkedHashMap<>();
     private final Map<String, List<String>> commands = new LinkedHashMap<>();
     private HttpClient http;
-    /** Agents {@link #restartAgent} started again: this world's children, not dev's. */
-    private final List<Process> restarted = new ArrayList<>();
 
     private World(Path dir, Process dev) {
         this.dir = dir;
@@ -168,6 +169,18 @@ final class World implements AutoCloseable {
         return builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     }
 
+    /** Host id → agent data directory name, from the agents' status files. */
+    Map<String, String> agentsByHost() throws IOException {
+        Map<String, String> byHost = new LinkedHashMap<>();
+        for (Map.Entry<String, Properties> e : agentStatus().entrySet()) {
+            String host = e.getValue().getProperty("hostId");
+            if (host != null) {
+                byHost.put(host, e.getKey());
+            }
+        }
+        return byHost;
+    }
+
     /** The status files of the dev agents, by data directory name. */
     Map<String, Properties> agentStatus() throws IOException {
         Map<String, Properties> status = new LinkedHashMap<>();
@@ -203,8 +216,7 @@ final class World implements AutoCloseable {
      */
     void killAgent(String name) throws InterruptedException {
         String data = "-Disos.agent.data=" + agentDir(name);
-        List<ProcessHandle> found = Stream.concat(Stream.concat(dev.descendants(), restartedProcesses().stream()),
-                        extraAgents.values().stream().flatMap(p -> Stream.concat(Stream.of(p.toHandle()), p.descendants())))
+        List<ProcessHandle> found = Stream.concat(dev.descendants(), extraProcesses().stream())
                 .filter(p -> p.info().arguments().map(a -> List.of(a).contains(data)).orElse(false)).toList();
         if (found.isEmpty()) {
             throw new AssertionError("no running agent process with " + data);
@@ -237,13 +249,7 @@ final class World implements AutoCloseable {
             command.add("--property");
             command.add(property);
         }
-        Process started = new ProcessBuilder(command).directory(agentDir(name).toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
-        synchronized (restarted) {
-            restarted.add(started);
-        }
+        launch(name, command);
     }
 
     private static List<String> commandLine(ProcessHandle p) {
@@ -381,28 +387,20 @@ final class World implements AutoCloseable {
     /** Whether every process dev started is gone, and every agent this world started itself (again or added). */
     boolean allStopped() {
         return !dev.isAlive() && dev.descendants().noneMatch(ProcessHandle::isAlive)
-                && restartedProcesses().stream().noneMatch(ProcessHandle::isAlive)
-                && extraAgents.values().stream().noneMatch(Process::isAlive);
+                && extraProcesses().stream().noneMatch(ProcessHandle::isAlive);
     }
 
-    private List<ProcessHandle> restartedProcesses() {
-        synchronized (restarted) {
-            return restarted.stream().flatMap(p -> Stream.concat(Stream.of(p.toHandle()), p.descendants())).toList();
+    /** The agents this world started itself, with their descendants. */
+    private List<ProcessHandle> extraProcesses() {
+        synchronized (extraAgents) {
+            return extraAgents.values().stream().flatMap(p -> Stream.concat(Stream.of(p.toHandle()), p.descendants()))
+                    .toList();
         }
     }
 
     @Override
     public void close() {
-        // the restarted agents first, as dev stops its agents before its server
-        List<ProcessHandle> again = restartedProcesses();
-        again.forEach(ProcessHandle::destroy);
-        for (ProcessHandle p : again) {
-            try {
-                p.onExit().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-            }
-        }
+        // this world's own agents first, as dev stops its agents before its server
         List<ProcessHandle> children = dev.descendants().toList();
         stopExtraAgents();
         stop();
@@ -519,7 +517,12 @@ final class World implements AutoCloseable {
     }
 
     private void launchExtra(String name) throws IOException {
-        Process agent = new ProcessBuilder(commands.get(name)).directory(dir.resolve(name).toFile())
+        launch(name, commands.get(name));
+    }
+
+    /** Starts an agent of this world's own with {@code command}, in {@code DIR/name}, its output appended to its log. */
+    private void launch(String name, List<String> command) throws IOException {
+        Process agent = new ProcessBuilder(command).directory(dir.resolve(name).toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
@@ -553,7 +556,7 @@ final class World implements AutoCloseable {
         }
     }
 
-    /** SIGTERM to the agents {@link #startAgents} started, SIGKILL after 30 s. */
+    /** SIGTERM to the agents this world started itself, SIGKILL after 30 s. */
     private void stopExtraAgents() {
         List<Process> agents;
         synchronized (extraAgents) {
