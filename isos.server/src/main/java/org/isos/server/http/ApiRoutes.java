@@ -78,7 +78,7 @@ final class ApiRoutes {
             HostDirectives directives, LedgerSeries series, Titles titles, Signup signup) {
         new AccountRoutes(accounts, ca, caPem, signup).addTo(this);
         new CertificateRoutes(accounts, ca, hosts).addTo(this);
-        new HostRoutes(accounts, hosts, leases, heartbeatSeconds, caPem).directives(directives).addTo(this);
+        new HostRoutes(accounts, hosts, leases, directives, heartbeatSeconds, caPem).addTo(this);
         new RepositoryRoutes(accounts, hosts, repository, leases).addTo(this);
         new LeaseRoutes(accounts, leases).addTo(this);
         new LeaseUpdateRoutes(accounts, leases).addTo(this);

@@ -51,20 +51,16 @@ final class HostRoutes {
     private final int heartbeatSeconds;
     private final String caPemText;
     /** The owners' directives, handed to each host in its heartbeat answer; null: none are given. */
-    private HostDirectives directives;
+    private final HostDirectives directives;
 
-    HostRoutes(Accounts accounts, Hosts hosts, Leases leases, int heartbeatSeconds, String caPemText) {
+    HostRoutes(Accounts accounts, Hosts hosts, Leases leases, HostDirectives directives, int heartbeatSeconds,
+            String caPemText) {
         this.accounts = accounts;
         this.hosts = hosts;
         this.leases = leases;
+        this.directives = directives;
         this.heartbeatSeconds = heartbeatSeconds;
         this.caPemText = caPemText;
-    }
-
-    /** Heartbeat answers carry the host's owner directive ({@link DirectiveRoutes#heartbeatField}). */
-    HostRoutes directives(HostDirectives directives) {
-        this.directives = directives;
-        return this;
     }
 
     void addTo(ApiRoutes routes) {

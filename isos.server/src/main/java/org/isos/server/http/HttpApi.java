@@ -95,32 +95,14 @@ public class HttpApi implements AutoCloseable {
         this(config, home, ca, accounts, hosts, repository, leases, bank, null);
     }
 
-    /** Without the owners' directives, the ledger series, the title registry and signup control. */
+    /**
+     * Without the owners' directives, the ledger series, the title registry and signup control (tests of the other
+     * parts; tests of those pass null for what they do not need to the full constructor).
+     */
     public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
             Repository repository, Leases leases, Bank bank, Jobs jobs)
             throws IOException, CertificateRefused, SQLException, InterruptedException {
         this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, null, null);
-    }
-
-    /** Without the title registry and signup control (tests of the other parts). */
-    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
-            Repository repository, Leases leases, Bank bank, Jobs jobs, HostDirectives directives, LedgerSeries series)
-            throws IOException, CertificateRefused, SQLException, InterruptedException {
-        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, directives, series, null, null);
-    }
-
-    /** With the title registry only of the later parts (tests of titles). */
-    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
-            Repository repository, Leases leases, Bank bank, Jobs jobs, Titles titles)
-            throws IOException, CertificateRefused, SQLException, InterruptedException {
-        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, titles, null);
-    }
-
-    /** With signup control only of the later parts (tests of signup and revocation). */
-    public HttpApi(HttpConfig config, ServerHome home, CertificateAuthority ca, Accounts accounts, Hosts hosts,
-            Repository repository, Leases leases, Bank bank, Jobs jobs, Signup signup)
-            throws IOException, CertificateRefused, SQLException, InterruptedException {
-        this(config, home, ca, accounts, hosts, repository, leases, bank, jobs, null, null, null, signup);
     }
 
     @Activate

@@ -68,7 +68,7 @@ class ConsoleApiTest {
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "workerThreads", 2)), home, ca,
                 new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
                 new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank, null,
-                new JdbcHostDirectives(store), new JdbcLedgerSeries(store));
+                new JdbcHostDirectives(store), new JdbcLedgerSeries(store), null, null);
         client = HttpClient.newBuilder().sslContext(ApiClients.tls(ca.root(), null)).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
     }

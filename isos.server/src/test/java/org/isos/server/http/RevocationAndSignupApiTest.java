@@ -71,7 +71,7 @@ class RevocationAndSignupApiTest {
         JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "workerThreads", 2)), home, ca, accounts,
                 hosts, new JdbcRepository(store, ca), new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT,
-                        java.time.Clock.systemUTC()), bank, null,
+                        java.time.Clock.systemUTC()), bank, null, null, null, null,
                 new JdbcSignup(TestConfigs.of(SignupConfig.class, Map.of()), home, store, accounts));
         operator = Files.readString(data.resolve("operator.token")).strip();
         client = HttpClient.newBuilder().sslContext(ApiClients.tls(ca.root(), null)).version(HttpClient.Version.HTTP_1_1)

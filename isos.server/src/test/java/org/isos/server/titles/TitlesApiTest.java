@@ -114,7 +114,7 @@ class TitlesApiTest {
         granted = leases.grant(a.account(), new LeaseRequest(app, 2, 3600, 0.1, 0, 0, 32_000, null, "streaming",
                 null));
         api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "workerThreads", 2)), home, ca, accounts,
-                hosts, repository, leases, bank, null, new JdbcTitles(store, bank));
+                hosts, repository, leases, bank, null, null, null, new JdbcTitles(store, bank), null);
         KeyStore anchors = KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
         anchors.setCertificateEntry("isos-root", ca.root());
