@@ -82,8 +82,16 @@ class JobSuspendE2ETest {
         Files.move(inbox.resolve(".owner.part"), inbox.resolve("owner.activity"), StandardCopyOption.ATOMIC_MOVE);
         world.await("the host suspends its ISOS work", Duration.ofSeconds(20),
                 () -> "true".equals(status("suspended")));
-        Thread.sleep(1_000); // the running unit parks at its next pause point, after saving its state there
-        long paused = progress(agent, unit);
+        // the running unit parks at its next pause point, after saving its state there: how soon depends on the
+        // machine's load, so wait until its progress stands still, then check that it stays still
+        AtomicLong still = new AtomicLong();
+        world.await("the running unit parks", Duration.ofSeconds(30), () -> {
+            long before = progress(agent, unit);
+            sleep(1_500);
+            still.set(progress(agent, unit));
+            return still.get() == before;
+        });
+        long paused = still.get();
         Thread.sleep(2_000);
         assertEquals(paused, progress(agent, unit), "no progress while the owner is active");
         assertTrue(paused >= first.get() && paused > Mersenne.DEFAULT_CHECKPOINT_EVERY,
@@ -106,6 +114,15 @@ class JobSuspendE2ETest {
         assertEquals(1, units.size());
         assertArrayEquals(new Mersenne().run(unit), Base64.getDecoder().decode(units.get(0).get("result").asText()),
                 "the resumed unit's result equals a run here");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     private static String status(String key) {
