@@ -56,8 +56,9 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * Leases in the store's {@code leases} table, their escrow and usage payments through the {@link Bank} in the
- * same transactions. Matching is one SQL query over the policy columns of {@code hosts} (index
- * {@code hosts_matching}) and the running leases of each candidate host (index {@code leases_host_state}).
+ * same transactions. Matching reads the cheapest qualifying hosts from {@code hosts} (index {@code hosts_match_price}):
+ * room is each host's policy less its {@code committed_*} columns, which every change to a host's running leases
+ * sets, in its transaction, to the sums over them ({@link #recommit}); the spread over owners is ranked in Java.
  * A sweep on the component's own thread expires leases past their expiry and fails the ones of hosts gone
  * OFFLINE; each end returns the escrow's rest to the buyer.
  */
@@ -156,11 +157,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
                 // wait on each other in a cycle) and ask again, now that the other grant has committed or waits
                 // for us. Fewer answers mean a host was taken meanwhile: the store runs the grant again.
                 List<String> ids = chosen.stream().map(h -> h[0]).sorted().toList();
-                try (PreparedStatement lock = c.prepareStatement("SELECT id FROM hosts WHERE id IN ("
-                        + "?, ".repeat(ids.size() - 1) + "?) ORDER BY id FOR UPDATE")) {
-                    bind(lock, new ArrayList<>(ids));
-                    lock.executeQuery().close();
-                }
+                lockHosts(c, ids);
                 if (candidates(c, request, posted, ids).size() < ids.size()) {
                     throw new SQLException("a chosen host was leased by a concurrent grant; choosing again", "40001");
                 }
@@ -184,6 +181,9 @@ public class JdbcLeases implements Leases, AutoCloseable {
                                 + " micro-credits in escrow: "));
                     }
                     granted.add(lease);
+                }
+                for (String hostId : ids) {
+                    recommit(c, hostId);
                 }
                 return granted;
             });
@@ -266,37 +266,109 @@ public class JdbcLeases implements Leases, AutoCloseable {
         return category == null ? null : "accepts_" + category; // a known category: checked before
     }
 
+    /** The fewest qualifying hosts the match query reads, and how many per wanted host (room to spread over owners). */
+    static final int MATCH_MIN_ROWS = 200;
+    static final int MATCH_ROWS_PER_HOST = 8;
+    /** A wider read when the cheapest rows could not be spread over enough owners: this many times more, then all. */
+    static final int MATCH_WIDEN = 16;
+
+    /** One qualifying host as the match query reads it. */
+    record Candidate(String id, String owner, long reserve, String transport, boolean ownerRunsIt) {
+    }
+
     /**
      * The qualifying hosts, best first, at most {@code request.hosts()}: {id, owner, reserve, transport}.
      * Spread over owners first (owners not yet running the bundle, then each owner's cheapest host before anyone's
-     * second), then the cheapest price.
+     * second), then the cheapest price (the lease's price, the greater of reserve and posted; then the lower reserve).
+     * <p>
+     * The store reads only the cheapest qualifying hosts (by reserve, through index {@code hosts_match_price}) and
+     * the spread is ranked here. That read is the whole answer when every chosen host is its owner's cheapest and
+     * of an owner not running the bundle: any host not read is dearer, and at best also its owner's first. Otherwise
+     * an owner not read could come before a second host, so the read widens, at last to every qualifying host.
+     * With {@code onlyHosts} (the re-check after locking) it reads just those hosts, unranked.
      */
-    private static List<String[]> candidates(Connection c, LeaseRequest request, long posted, List<String> onlyHosts)
+    static List<String[]> candidates(Connection c, LeaseRequest request, long posted, List<String> onlyHosts)
+            throws SQLException {
+        if (!onlyHosts.isEmpty()) {
+            return rows(matching(c, request, onlyHosts, 0));
+        }
+        int limit = Math.max(MATCH_MIN_ROWS, request.hosts() * MATCH_ROWS_PER_HOST);
+        while (true) {
+            List<Candidate> read = matching(c, request, List.of(), limit);
+            List<Candidate> chosen = spread(read, posted, request.hosts());
+            boolean everyOne = limit == 0 || read.size() < limit;
+            if (everyOne || chosen.stream().allMatch(h -> !h.ownerRunsIt() && firstOfOwner(h, read))) {
+                return rows(chosen);
+            }
+            limit = limit >= MATCH_MIN_ROWS * MATCH_WIDEN ? 0 : limit * MATCH_WIDEN;
+        }
+    }
+
+    private static boolean firstOfOwner(Candidate host, List<Candidate> read) {
+        for (Candidate h : read) {
+            if (h.owner().equals(host.owner())) {
+                return h == host;
+            }
+        }
+        return false;
+    }
+
+    private static List<String[]> rows(List<Candidate> hosts) {
+        return hosts.stream().map(h -> new String[] { h.id(), h.owner(), Long.toString(h.reserve()), h.transport() })
+                .toList();
+    }
+
+    /**
+     * The best {@code wanted} of {@code read} (in reserve, id order, as the match query answers): owners not running
+     * the bundle first, then by the host's rank among its owner's, the lease's price, the reserve, the id.
+     */
+    static List<Candidate> spread(List<Candidate> read, long posted, int wanted) {
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        Map<Candidate, Integer> ownerRank = new java.util.IdentityHashMap<>();
+        for (Candidate h : read) {
+            ownerRank.put(h, seen.merge(h.owner(), 1, Integer::sum));
+        }
+        return read.stream().sorted(java.util.Comparator.<Candidate>comparingInt(h -> h.ownerRunsIt() ? 1 : 0)
+                .thenComparingInt(ownerRank::get)
+                .thenComparingLong(h -> Math.max(h.reserve(), posted))
+                .thenComparingLong(Candidate::reserve)
+                .thenComparing(Candidate::id))
+                .limit(wanted).toList();
+    }
+
+    /** The match query's answer: the first {@code limit} qualifying hosts (0: all) by reserve and id. */
+    private static List<Candidate> matching(Connection c, LeaseRequest request, List<String> onlyHosts, int limit)
             throws SQLException {
         List<Object> parameters = new ArrayList<>();
-        String sql = matchQuery(request, posted, onlyHosts, parameters);
-        List<String[]> out = new ArrayList<>();
+        String sql = matchQuery(request, onlyHosts, limit, parameters);
+        List<Candidate> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(sql)) {
             bind(s, parameters);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    out.add(new String[] { r.getString(1), r.getString(2), Long.toString(r.getLong(3)), r.getString(4) });
+                    out.add(new Candidate(r.getString(1), r.getString(2), r.getLong(3), r.getString(4), r.getInt(5) == 1));
                 }
             }
         }
         return out;
     }
 
-    /** The matching query of {@link #candidates} and its parameters (added to {@code parameters}); EXPLAINed by RegistryBench. */
-    static String matchQuery(LeaseRequest request, long posted, List<String> onlyHosts, List<Object> parameters) {
-        StringBuilder sql = new StringBuilder("SELECT id, owner_id, minimum_price_per_hour_micros, transport_address FROM ("
-                + "SELECT h.id, h.owner_id, h.minimum_price_per_hour_micros, h.transport_address, "
-                + "ROW_NUMBER() OVER (PARTITION BY h.owner_id ORDER BY h.minimum_price_per_hour_micros, h.id) AS owner_rank, "
+    /**
+     * The match query and its parameters (added to {@code parameters}); EXPLAINed by RegistryBench. Room is the
+     * policy less what the host's running leases hold (its {@code committed_*} columns); the order is the index's
+     * ({@code status} and {@code suspended} are fixed by the conditions: naming them lets H2 read the index in order
+     * and stop at the limit, as PostgreSQL does by itself).
+     */
+    static String matchQuery(LeaseRequest request, List<String> onlyHosts, int limit, List<Object> parameters) {
+        StringBuilder sql = new StringBuilder("SELECT h.id, h.owner_id, h.minimum_price_per_hour_micros, "
+                + "h.transport_address, "
                 // owners who run this bundle already come after the others (spread across requests too)
-                + "CASE WHEN EXISTS (SELECT 1 FROM leases o WHERE o.owner_id = h.owner_id AND o.bundle_sha256 = ? "
-                + "AND o.state IN " + RUNNING + ") THEN 1 ELSE 0 END AS owner_runs_it "
+                + "CASE WHEN EXISTS (SELECT 1 FROM leases o WHERE o.bundle_sha256 = ? AND o.state IN " + RUNNING
+                + " AND o.owner_id = h.owner_id) THEN 1 ELSE 0 END AS owner_runs_it "
                 + "FROM hosts h WHERE h.status = 'ONLINE' AND h.suspended = FALSE "
-                + "AND h.max_cpu_share >= ? AND h.storage_quota_bytes >= ? AND h.bandwidth_cap_bytes_per_second >= ? ");
+                + "AND h.max_cpu_share - h.committed_cpu_share >= ? "
+                + "AND h.storage_quota_bytes - h.committed_storage_bytes >= ? "
+                + "AND h.bandwidth_cap_bytes_per_second - h.committed_bandwidth_bytes_per_second >= ? ");
         parameters.addAll(List.of(request.bundle(), request.cpuShare(), request.storageBytes(),
                 request.bandwidthBytesPerSecond()));
         if (request.category() != null) {
@@ -314,21 +386,48 @@ public class JdbcLeases implements Leases, AutoCloseable {
             sql.append("AND h.id IN (").append("?, ".repeat(onlyHosts.size() - 1)).append("?) ");
             parameters.addAll(onlyHosts);
         }
-        // never two running leases of one bundle on one host; room left after the host's running leases
+        // never two running leases of one bundle on one host
         sql.append("AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.host_id = h.id AND l.state IN " + RUNNING
                 + " AND l.bundle_sha256 = ?) ");
         parameters.add(request.bundle());
-        sql.append("AND h.max_cpu_share >= ? + COALESCE((SELECT SUM(l.cpu_share) FROM leases l WHERE l.host_id = h.id "
-                + "AND l.state IN " + RUNNING + "), 0) ");
-        sql.append("AND h.storage_quota_bytes >= ? + COALESCE((SELECT SUM(l.storage_bytes) FROM leases l "
-                + "WHERE l.host_id = h.id AND l.state IN " + RUNNING + "), 0) ");
-        sql.append("AND h.bandwidth_cap_bytes_per_second >= ? + COALESCE((SELECT SUM(l.bandwidth_bytes_per_second) "
-                + "FROM leases l WHERE l.host_id = h.id AND l.state IN " + RUNNING + "), 0) ");
-        parameters.addAll(List.of(request.cpuShare(), request.storageBytes(), request.bandwidthBytesPerSecond()));
-        sql.append(") candidates ORDER BY owner_runs_it, owner_rank, GREATEST(minimum_price_per_hour_micros, ?), id LIMIT ?");
-        parameters.add(posted);
-        parameters.add(onlyHosts.isEmpty() ? request.hosts() : onlyHosts.size());
+        sql.append("ORDER BY h.status, h.suspended, h.minimum_price_per_hour_micros, h.id");
+        if (limit > 0) {
+            sql.append(" LIMIT ?");
+            parameters.add(limit);
+        }
         return sql.toString();
+    }
+
+    /**
+     * Sets the host's {@code committed_*} columns to the sums over its running leases, in the transaction that
+     * changed them. The host row is locked first: the sums are then read after any other change to its leases
+     * committed (READ COMMITTED reads as of each statement's start), so no concurrent change is lost.
+     */
+    static void recommit(Connection c, String hostId) throws SQLException {
+        lockHosts(c, List.of(hostId));
+        try (PreparedStatement u = c.prepareStatement("UPDATE hosts SET "
+                + "committed_cpu_share = COALESCE((SELECT SUM(l.cpu_share) FROM leases l "
+                + "WHERE l.host_id = hosts.id AND l.state IN " + RUNNING + "), 0), "
+                + "committed_storage_bytes = COALESCE((SELECT SUM(l.storage_bytes) FROM leases l "
+                + "WHERE l.host_id = hosts.id AND l.state IN " + RUNNING + "), 0), "
+                + "committed_bandwidth_bytes_per_second = COALESCE((SELECT SUM(l.bandwidth_bytes_per_second) FROM leases l "
+                + "WHERE l.host_id = hosts.id AND l.state IN " + RUNNING + "), 0) WHERE id = ?")) {
+            u.setString(1, hostId);
+            u.executeUpdate();
+        }
+    }
+
+    /** Locks the hosts' rows, in id order (so two transactions that lock several never wait on each other in a cycle). */
+    private static void lockHosts(Connection c, List<String> hostIds) throws SQLException {
+        if (hostIds.isEmpty()) {
+            return;
+        }
+        List<Object> ids = new ArrayList<>(hostIds.stream().distinct().sorted().toList());
+        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM hosts WHERE id IN ("
+                + "?, ".repeat(ids.size() - 1) + "?) ORDER BY id FOR UPDATE")) {
+            bind(lock, ids);
+            lock.executeQuery().close();
+        }
     }
 
     /** The buyer's lease {@code leaseId}, still running at {@code now}; refused ENDED otherwise, saying {@code what}. */
@@ -475,6 +574,10 @@ public class JdbcLeases implements Leases, AutoCloseable {
         Instant now = now();
         try {
             return store.transaction(c -> {
+                String hostId = leaseId == null || leaseId.length() > 64 ? null : hostOf(c, leaseId);
+                if (hostId != null) {
+                    lockHosts(c, List.of(hostId)); // before the lease: see endOnHost
+                }
                 Lease lease = ownLease(c, buyer, leaseId);
                 if (lease.running()) {
                     end(c, leaseId, "RELEASED", null, now);
@@ -543,12 +646,37 @@ public class JdbcLeases implements Leases, AutoCloseable {
         if (ended == 0) {
             return false;
         }
+        recommit(c, hostOf(c, leaseId));
         try {
             bank.releaseHold("release:" + leaseId, leaseId);
         } catch (BankRefused e) {
             throw new IllegalStateException("the bank refused to release the escrow of " + leaseId + ": " + e.getMessage(), e);
         }
         return true;
+    }
+
+    /** The host of lease {@code leaseId}, or null when there is no such lease. */
+    private static String hostOf(Connection c, String leaseId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT host_id FROM leases WHERE id = ?")) {
+            s.setString(1, leaseId);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
+            }
+        }
+    }
+
+    /**
+     * {@link #end} with the lease's host locked first. Ending a lease changes its host's row ({@link #recommit}); a
+     * heartbeat locks the host's row before the leases it reports on, so locking in that order everywhere keeps
+     * the two from waiting on each other.
+     */
+    private boolean endOnHost(Connection c, String leaseId, String state, String reason, Instant now)
+            throws SQLException {
+        String hostId = leaseId == null || leaseId.length() > 64 ? null : hostOf(c, leaseId);
+        if (hostId != null) {
+            lockHosts(c, List.of(hostId));
+        }
+        return end(c, leaseId, state, reason, now);
     }
 
     // ------------------------------------------------------------------ hosts
@@ -566,6 +694,9 @@ public class JdbcLeases implements Leases, AutoCloseable {
                     throw new Refusal(e);
                 }
                 Instant now = beat.serverTime();
+                if (!given.isEmpty()) {
+                    lockHosts(c, List.of(hostId)); // before its leases: see endOnHost
+                }
                 for (LeaseReport report : given) {
                     apply(c, hostId, report, now);
                 }
@@ -630,6 +761,9 @@ public class JdbcLeases implements Leases, AutoCloseable {
                     past.add(r.getString(1));
                 }
             }
+        }
+        if (!past.isEmpty()) {
+            lockHosts(c, List.of(hostId)); // before its leases: see endOnHost
         }
         for (String id : past) {
             end(c, id, "EXPIRED", null, now);
@@ -828,6 +962,17 @@ public class JdbcLeases implements Leases, AutoCloseable {
 
     /** The buyer ran out of money: every running lease of theirs is SUSPENDED (delivered to hosts in {@code ended}). */
     private void suspendLeasesOf(Connection c, String buyerId, Instant now) throws SQLException {
+        List<String> hostIds = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT host_id FROM leases WHERE buyer_id = ? AND state IN "
+                + RUNNING)) {
+            s.setString(1, buyerId);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    hostIds.add(r.getString(1));
+                }
+            }
+        }
+        lockHosts(c, hostIds); // before the leases: see endOnHost
         List<String> running = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("SELECT id FROM leases WHERE buyer_id = ? AND state IN " + RUNNING
                 + " ORDER BY id FOR UPDATE")) {
@@ -859,13 +1004,13 @@ public class JdbcLeases implements Leases, AutoCloseable {
         int ended = 0;
         for (String id : ids("SELECT id FROM leases WHERE state IN " + RUNNING + " AND expiry <= ? ORDER BY expiry LIMIT 1000",
                 now)) {
-            if (store.transaction(c -> end(c, id, "EXPIRED", null, now))) {
+            if (store.transaction(c -> endOnHost(c, id, "EXPIRED", null, now))) {
                 ended++;
             }
         }
         for (String id : ids("SELECT l.id FROM leases l JOIN hosts h ON h.id = l.host_id WHERE l.state IN " + RUNNING
                 + " AND h.status = 'OFFLINE' ORDER BY l.id LIMIT 1000", null)) {
-            if (store.transaction(c -> end(c, id, "FAILED", "host lost", now))) {
+            if (store.transaction(c -> endOnHost(c, id, "FAILED", "host lost", now))) {
                 ended++;
             }
         }

@@ -570,6 +570,216 @@ class LeasesTest {
     }
 
     @Test
+    void eachHostsCommittedColumnsAreTheSumsOverItsRunningLeasesThroughEveryChange() throws Exception {
+        Account mary = owner("Mary");
+        Account john = owner("John");
+        Host a = host(mary, 2.0, 0, "compute");
+        Host b = host(john, 2.0, 0, "compute");
+        Host c = host(owner("Ann"), 2.0, 0, "compute");
+        assertCommittedAreSums("enrolled");
+        String other = upload(buyer, "org.acme.other");
+        String third = upload(buyer, "org.acme.third");
+        List<Lease> first = leases.grant(buyer, new LeaseRequest(bundle, 3, 3600, 0.5, 0, 5L << 30, 250_000, null, null,
+                null));
+        List<Lease> second = leases.grant(buyer, new LeaseRequest(other, 2, 60, 0.75, 0, 1L << 30, 125_000, null, null,
+                List.of(c.id())));
+        Lease onC = only(leases.grant(buyer, new LeaseRequest(third, 1, 3600, 0.25, 0, 0, 0, null, null,
+                List.of(a.id(), b.id()))));
+        assertCommittedAreSums("granted");
+        assertEquals(0.75, committedCpu(c.id()), 1e-9, "0.5 + 0.25 on the third host");
+
+        heartbeat(a, List.of(new LeaseReport(leaseOn(first, a).id(), "ACTIVE", null)));
+        assertCommittedAreSums("activated (still counted)");
+        assertEquals(Set.of(a.id(), b.id()), hostsOf(second));
+        assertEquals(1.25, committedCpu(a.id()), 1e-9);
+        leases.renew(buyer, leaseOn(first, a).id(), 7200);
+        assertCommittedAreSums("renewed");
+
+        leases.release(buyer, onC.id());
+        assertCommittedAreSums("released");
+        heartbeat(b, List.of(new LeaseReport(leaseOn(first, b).id(), "FAILED", "refused")));
+        assertCommittedAreSums("failed by the host");
+        markOffline(c.id());
+        assertTrue(leases.sweep() >= 1);
+        assertCommittedAreSums("host lost");
+        assertEquals(0, committedCpu(c.id()), "a lost host holds nothing");
+        clock.advance(Duration.ofSeconds(61));
+        assertEquals(2, leases.sweep(), "the minute-long leases expired");
+        assertCommittedAreSums("expired");
+        // the room freed is room again: a whole-capacity lease fits on a host with nothing running
+        String fourth = upload(buyer, "org.acme.fourth");
+        Lease whole = only(leases.grant(buyer, new LeaseRequest(fourth, 1, 3600, 2.0, 0, 0, 0, null, null, null)));
+        assertEquals(b.id(), whole.hostId(), "only b has nothing running");
+        assertEquals(2.0, committedCpu(b.id()));
+        assertCommittedAreSums("the whole of b");
+        assertNotEquals(null, john);
+    }
+
+    /**
+     * Over more hosts than the match query reads at first (most of them one owner's, cheaper than the others'), with
+     * leases piling up: every grant is what ranking every host by the rules gives, computed here from the leases
+     * (not the committed columns) and the policies.
+     */
+    @Test
+    void matchingOverManyHostsIsWhatRankingEveryHostGives() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        List<Account> owners = List.of(owner("Big"), owner("Mid"), owner("Small"), owner("Dear"));
+        int[] hostsOf = { 320, 40, 8, 3 };
+        long[] reserveFrom = { 0, 150_000, 400_000, 2_000_000 };
+        Instant now = clock.instant();
+        try (Connection c = store.connection(); PreparedStatement insert = c.prepareStatement("INSERT INTO hosts (id, "
+                + "owner_id, status, created, last_heartbeat, suspended, transport_address, max_cpu_share, "
+                + "storage_quota_bytes, bandwidth_cap_bytes_per_second, accepts_compute, accepts_storage, "
+                + "accepts_streaming, minimum_price_per_hour_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            int n = 0;
+            for (int o = 0; o < owners.size(); o++) {
+                for (int i = 0; i < hostsOf[o]; i++, n++) {
+                    insert.setString(1, String.format("host-many-%04d", n));
+                    insert.setString(2, owners.get(o).id());
+                    insert.setString(3, random.nextInt(10) == 0 ? "OFFLINE" : "ONLINE");
+                    insert.setObject(4, java.time.OffsetDateTime.ofInstant(now, java.time.ZoneOffset.UTC));
+                    insert.setObject(5, java.time.OffsetDateTime.ofInstant(now, java.time.ZoneOffset.UTC));
+                    insert.setBoolean(6, random.nextInt(20) == 0);
+                    insert.setString(7, "10.0.0." + n % 250 + ":7443");
+                    insert.setDouble(8, new double[] { 0.5, 1, 2 }[random.nextInt(3)]);
+                    insert.setLong(9, new long[] { 0, 10L << 30, 100L << 30 }[random.nextInt(3)]);
+                    insert.setLong(10, new long[] { 0, 1_000_000 }[random.nextInt(2)]);
+                    insert.setBoolean(11, random.nextInt(10) < 8);
+                    insert.setBoolean(12, random.nextInt(10) < 5);
+                    insert.setBoolean(13, random.nextInt(10) < 3);
+                    insert.setLong(14, reserveFrom[o] + 1_000L * random.nextInt(100));
+                    insert.addBatch();
+                }
+            }
+            insert.executeBatch();
+        }
+        List<String> bundles = List.of(bundle, upload(buyer, "org.acme.b"), upload(buyer, "org.acme.c"));
+        String[] categories = { null, "compute", "storage", "streaming" };
+        int granted = 0;
+        for (int round = 0; round < 40; round++) {
+            double cpu = new double[] { 0.25, 0.5, 1 }[random.nextInt(3)];
+            long storage = random.nextBoolean() ? 0 : 5L << 30;
+            long bandwidth = random.nextBoolean() ? 0 : 500_000;
+            long posted = PRICES.pricePerHourMicros(cpu, storage);
+            Long max = random.nextInt(3) == 0 ? null : posted + 1_000L * random.nextInt(600);
+            List<String> exclude = random.nextInt(4) == 0 ? List.of(String.format("host-many-%04d", random.nextInt(20)))
+                    : List.of();
+            LeaseRequest request = new LeaseRequest(bundles.get(random.nextInt(3)), 1 + random.nextInt(5), 60, cpu, 0,
+                    storage, bandwidth, max, categories[random.nextInt(4)], exclude);
+            List<String> expected = rankedByTheRules(request, posted);
+            if (expected.size() < request.hosts()) {
+                assertEquals(LeaseRefused.Reason.NOT_ENOUGH_HOSTS,
+                        assertThrows(LeaseRefused.class, () -> leases.grant(buyer, request), request.toString()).reason());
+                continue;
+            }
+            List<Lease> got = leases.grant(buyer, request);
+            assertEquals(expected.subList(0, request.hosts()), got.stream().map(Lease::hostId).toList(), request.toString());
+            granted++;
+            for (Lease lease : got) {
+                if (random.nextInt(4) == 0) {
+                    leases.release(buyer, lease.id());
+                }
+            }
+        }
+        assertTrue(granted >= 20, granted + " of 40 granted");
+        assertCommittedAreSums("many grants");
+    }
+
+    /** Every qualifying host, best first, by the rules of matching, from the policies and the running leases. */
+    private List<String> rankedByTheRules(LeaseRequest request, long posted) throws Exception {
+        record Row(String id, String owner, long reserve, double cpuLeft, long storageLeft, long bandwidthLeft,
+                boolean category, boolean runsIt) {
+        }
+        List<Row> rows = new java.util.ArrayList<>();
+        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("SELECT h.id, h.owner_id, "
+                + "h.minimum_price_per_hour_micros, h.max_cpu_share - (SELECT COALESCE(SUM(l.cpu_share), 0) FROM leases l "
+                + "WHERE l.host_id = h.id AND l.state IN ('PENDING', 'ACTIVE')), "
+                + "h.storage_quota_bytes - (SELECT COALESCE(SUM(l.storage_bytes), 0) FROM leases l "
+                + "WHERE l.host_id = h.id AND l.state IN ('PENDING', 'ACTIVE')), "
+                + "h.bandwidth_cap_bytes_per_second - (SELECT COALESCE(SUM(l.bandwidth_bytes_per_second), 0) FROM leases l "
+                + "WHERE l.host_id = h.id AND l.state IN ('PENDING', 'ACTIVE')), "
+                + (request.category() == null ? "TRUE" : "h.accepts_" + request.category()) + ", "
+                + "EXISTS (SELECT 1 FROM leases l WHERE l.host_id = h.id AND l.bundle_sha256 = ? "
+                + "AND l.state IN ('PENDING', 'ACTIVE')), "
+                + "EXISTS (SELECT 1 FROM leases l WHERE l.owner_id = h.owner_id AND l.bundle_sha256 = ? "
+                + "AND l.state IN ('PENDING', 'ACTIVE')) "
+                + "FROM hosts h WHERE h.status = 'ONLINE' AND h.suspended = FALSE")) {
+            s.setString(1, request.bundle());
+            s.setString(2, request.bundle());
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    if (!r.getBoolean(8)) { // never two copies on one host
+                        rows.add(new Row(r.getString(1), r.getString(2), r.getLong(3), r.getDouble(4), r.getLong(5),
+                                r.getLong(6), r.getBoolean(7), r.getBoolean(9)));
+                    }
+                }
+            }
+        }
+        List<Row> qualifying = rows.stream().filter(h -> h.cpuLeft() >= request.cpuShare()
+                && h.storageLeft() >= request.storageBytes() && h.bandwidthLeft() >= request.bandwidthBytesPerSecond()
+                && h.category() && (request.maxPricePerHourMicros() == null || h.reserve() <= request.maxPricePerHourMicros())
+                && !request.excludeHosts().contains(h.id())).toList();
+        Map<String, Integer> rank = new java.util.HashMap<>();
+        java.util.Comparator<Row> byReserve = java.util.Comparator.comparingLong(Row::reserve).thenComparing(Row::id);
+        Map<String, List<Row>> byOwner = qualifying.stream().collect(Collectors.groupingBy(Row::owner));
+        byOwner.values().forEach(list -> {
+            List<Row> sorted = list.stream().sorted(byReserve).toList();
+            for (int i = 0; i < sorted.size(); i++) {
+                rank.put(sorted.get(i).id(), i + 1);
+            }
+        });
+        return qualifying.stream().sorted(java.util.Comparator.<Row>comparingInt(h -> h.runsIt() ? 1 : 0)
+                .thenComparingInt(h -> rank.get(h.id())).thenComparingLong(h -> Math.max(h.reserve(), posted))
+                .thenComparing(byReserve)).map(Row::id).toList();
+    }
+
+    private static Lease leaseOn(List<Lease> leases, Host host) {
+        return leases.stream().filter(l -> l.hostId().equals(host.id())).findFirst().orElseThrow();
+    }
+
+    private double committedCpu(String hostId) throws Exception {
+        try (Connection c = store.connection();
+                PreparedStatement s = c.prepareStatement("SELECT committed_cpu_share FROM hosts WHERE id = ?")) {
+            s.setString(1, hostId);
+            try (ResultSet r = s.executeQuery()) {
+                assertTrue(r.next());
+                return r.getDouble(1);
+            }
+        }
+    }
+
+    /** Every host's committed columns equal the sums over its PENDING and ACTIVE leases, recomputed here. */
+    private void assertCommittedAreSums(String after) throws Exception {
+        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("SELECT h.id, "
+                + "h.committed_cpu_share, h.committed_storage_bytes, h.committed_bandwidth_bytes_per_second, "
+                + "(SELECT COUNT(*) FROM leases l WHERE l.host_id = h.id AND l.state IN ('PENDING', 'ACTIVE')) FROM hosts h");
+                ResultSet r = s.executeQuery()) {
+            int hostsSeen = 0;
+            List<Lease> all = leases.leasesOf(buyer, null);
+            while (r.next()) {
+                hostsSeen++;
+                double cpu = 0;
+                long storage = 0;
+                long bandwidth = 0;
+                int running = 0;
+                for (Lease lease : all) {
+                    if (lease.hostId().equals(r.getString(1)) && lease.running()) {
+                        cpu += lease.cpuShare();
+                        storage += lease.storageBytes();
+                        bandwidth += lease.bandwidthBytesPerSecond();
+                        running++;
+                    }
+                }
+                assertEquals(running, r.getInt(5), "every running lease is the buyer's");
+                assertEquals(cpu, r.getDouble(2), 1e-9, "CPU committed on " + r.getString(1) + " after " + after);
+                assertEquals(storage, r.getLong(3), "storage committed on " + r.getString(1) + " after " + after);
+                assertEquals(bandwidth, r.getLong(4), "bandwidth committed on " + r.getString(1) + " after " + after);
+            }
+            assertTrue(hostsSeen >= 3);
+        }
+    }
+
+    @Test
     void theSignedTextIsTheKernels() {
         Instant from = Instant.parse("2026-03-04T05:06:07.123456Z");
         UsageRecord kernel = new UsageRecord("lease-1", "host-2", 7, from, from.plusMillis(1500),

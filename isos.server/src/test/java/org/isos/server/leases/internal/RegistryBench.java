@@ -76,6 +76,9 @@ public final class RegistryBench {
     private static final PriceTable PRICES = PriceTable.DEFAULT;
     private static final String[] CATEGORIES = { "compute", "storage", "streaming" };
 
+    /** How many of the match phase's requests also run the baseline query (seconds each at 100,000 hosts). */
+    private static int baselineMatches;
+
     private RegistryBench() {
     }
 
@@ -86,6 +89,7 @@ public final class RegistryBench {
         int matches = args.length > 3 ? Integer.parseInt(args[3]) : 300;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 8;
         String only = args.length > 5 ? args[5] : "both";
+        baselineMatches = args.length > 6 ? Integer.parseInt(args[6]) : Math.min(matches, 20);
         System.out.printf("registry bench: %,d hosts, heartbeats over %,d for %d s on %d threads, %d grants, %d cores%n",
                 hosts, beatHosts, beatSeconds, threads, matches, Runtime.getRuntime().availableProcessors());
         if (!only.equals("pg")) {
@@ -145,11 +149,23 @@ public final class RegistryBench {
                 if (matches <= 0) {
                     return;
                 }
-                explain(store, new LeaseRequest(bundle, 3, 3600, 0.5, 64L << 20, 1L << 30, 0, 40_000L, "compute",
-                        List.of()), database);
+                LeaseRequest sample = new LeaseRequest(bundle, 3, 3600, 0.5, 64L << 20, 1L << 30, 0, 40_000L, "compute",
+                        List.of());
+                // the baseline's index (V003's hosts_matching, which V010 drops), so that it runs as it used to
+                try (Connection c = store.connection(); var s = c.createStatement()) {
+                    s.execute("CREATE INDEX hosts_matching ON hosts (status, suspended, max_cpu_share, "
+                            + "minimum_price_per_hour_micros)");
+                }
+                analyze(store);
+                explain(store, sample, database, true);
+                explain(store, sample, database, false);
+                for (int round = 1; round <= 2; round++) {
+                    matchQueries(database, round, store, bundle, matches, beat);
+                }
                 for (int round = 1; round <= 2; round++) {
                     grants(database, round, leases, buyer, bundle, matches, beat);
                 }
+                concurrentGrants(database, leases, buyer, bundle, matches, threads, beat);
             }
         }
     }
@@ -206,8 +222,8 @@ public final class RegistryBench {
                         PreparedStatement host = c.prepareStatement("INSERT INTO hosts (id, owner_id, certificate_serial, "
                                 + "description, status, last_heartbeat, created, suspended, suspended_reason, apps, "
                                 + "transport_address, max_cpu_share, storage_quota_bytes, bandwidth_cap_bytes_per_second, "
-                                + "accepts_compute, accepts_storage, accepts_streaming, minimum_price_per_hour_micros) "
-                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                + "accepts_compute, accepts_storage, accepts_streaming, minimum_price_per_hour_micros, "
+                                + "committed_cpu_share) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         PreparedStatement lease = c.prepareStatement("INSERT INTO leases (id, buyer_id, host_id, owner_id, "
                                 + "bundle_sha256, app, state, category, cpu_share, memory_bytes, storage_bytes, "
                                 + "bandwidth_bytes_per_second, price_per_hour_micros, created, expiry) "
@@ -243,6 +259,7 @@ public final class RegistryBench {
                         host.setBoolean(16, random.nextInt(10) < 5);
                         host.setBoolean(17, random.nextInt(10) < 3);
                         host.setLong(18, random.nextInt(4) == 0 ? 0 : 1_000L * random.nextInt(60));
+                        host.setDouble(19, i % 10 == 0 ? 0.25 : 0); // its running lease, inserted below
                         host.addBatch();
                         if (i % 10 == 0) {
                             lease.setString(1, String.format("lease-bench-%032x", i));
@@ -360,6 +377,80 @@ public final class RegistryBench {
                 all.size() / (cpu.get() / 1e9), percentiles(all));
     }
 
+    /** A request of the mix the match phases use: 1-5 hosts, varied resources, ceilings, categories, exclusions. */
+    private static LeaseRequest request(Random random, String bundle, List<BeatHost> some) {
+        double cpu = new double[] { 0.1, 0.25, 0.5, 1, 2, 4 }[random.nextInt(6)];
+        long storage = random.nextInt(3) == 0 ? 0 : (1L << 30) * (1 + random.nextInt(200));
+        long bandwidth = random.nextInt(2) == 0 ? 0 : 125_000L * (1 + random.nextInt(400));
+        // above the posted price (else the grant is refused before matching): a ceiling on the owners' reserves
+        long posted = PRICES.pricePerHourMicros(cpu, storage);
+        Long maxPrice = random.nextInt(3) == 0 ? null : posted + 1_000L * random.nextInt(60);
+        String category = random.nextInt(4) == 0 ? null : CATEGORIES[random.nextInt(3)];
+        List<String> exclude = random.nextInt(5) == 0
+                ? List.of(some.get(random.nextInt(some.size())).id(), some.get(random.nextInt(some.size())).id())
+                : List.of();
+        return new LeaseRequest(bundle, 1 + random.nextInt(5), 60 + random.nextInt(7200), cpu, 64L << 20, storage,
+                bandwidth, maxPrice, category, exclude);
+    }
+
+    /**
+     * The match query alone, the baseline (before V010: every qualifying host ranked in SQL, leases summed per host)
+     * and the new one ({@link JdbcLeases#candidates}: the cheapest few hundred by index, ranked in Java, widened when
+     * needed) on the same requests, alternating which goes first; and how often both chose the same hosts.
+     */
+    private static void matchQueries(String database, int round, Store store, String bundle, int count,
+            List<BeatHost> some) throws Exception {
+        Random random = new Random(100 + round);
+        List<Long> baseline = new ArrayList<>();
+        List<Long> fresh = new ArrayList<>();
+        int same = 0;
+        for (int n = 0; n < count; n++) {
+            LeaseRequest request = request(random, bundle, some);
+            long posted = PRICES.pricePerHourMicros(request.cpuShare(), request.storageBytes());
+            List<String> chosenBefore = null;
+            List<String> chosenNow = null;
+            for (int k = n < baselineMatches ? 0 : 1; k < 2; k++) {
+                boolean runBaseline = n < baselineMatches && (n + k) % 2 == 0;
+                long start = System.nanoTime();
+                List<String> chosen = store.transaction(c -> {
+                    List<String> ids = new ArrayList<>();
+                    if (runBaseline) {
+                        List<Object> parameters = new ArrayList<>();
+                        try (PreparedStatement s = c.prepareStatement(baselineMatchQuery(request, posted, List.of(),
+                                parameters))) {
+                            JdbcLeases.bind(s, parameters);
+                            try (ResultSet r = s.executeQuery()) {
+                                while (r.next()) {
+                                    ids.add(r.getString(1));
+                                }
+                            }
+                        }
+                    } else {
+                        for (String[] host : JdbcLeases.candidates(c, request, posted, List.of())) {
+                            ids.add(host[0]);
+                        }
+                    }
+                    return ids;
+                });
+                (runBaseline ? baseline : fresh).add(System.nanoTime() - start);
+                if (runBaseline) {
+                    chosenBefore = chosen;
+                } else {
+                    chosenNow = chosen;
+                }
+            }
+            if (chosenBefore != null && Set.copyOf(chosenBefore).equals(Set.copyOf(chosenNow))) {
+                same++;
+            }
+        }
+        double p50Old = at(baseline.stream().mapToLong(Long::longValue).sorted().toArray(), 50);
+        double p50New = at(fresh.stream().mapToLong(Long::longValue).sorted().toArray(), 50);
+        System.out.printf("%-10s  round %d: match query, requests of 1-5 hosts: baseline (first %d) %s; new (all %d) %s; "
+                + "p50 %.0fx faster; same hosts chosen for %d of %d (the rest: ties at the posted price)%n", database,
+                round, baseline.size(), percentiles(baseline), count, percentiles(fresh), p50Old / p50New, same,
+                baseline.size());
+    }
+
     /** Varied grants, each released at once: the matching query over the whole registry, then escrow and inserts. */
     private static void grants(String database, int round, JdbcLeases leases, Account buyer, String bundle, int count,
             List<BeatHost> some) throws Exception {
@@ -368,18 +459,7 @@ public final class RegistryBench {
         List<Long> refusedNanos = new ArrayList<>();
         int refused = 0;
         for (int n = 0; n < count; n++) {
-            double cpu = new double[] { 0.1, 0.25, 0.5, 1, 2, 4 }[random.nextInt(6)];
-            long storage = random.nextInt(3) == 0 ? 0 : (1L << 30) * (1 + random.nextInt(200));
-            long bandwidth = random.nextInt(2) == 0 ? 0 : 125_000L * (1 + random.nextInt(400));
-            // above the posted price (else the grant is refused before matching): a ceiling on the owners' reserves
-            long posted = PRICES.pricePerHourMicros(cpu, storage);
-            Long maxPrice = random.nextInt(3) == 0 ? null : posted + 1_000L * random.nextInt(60);
-            String category = random.nextInt(4) == 0 ? null : CATEGORIES[random.nextInt(3)];
-            List<String> exclude = random.nextInt(5) == 0
-                    ? List.of(some.get(random.nextInt(some.size())).id(), some.get(random.nextInt(some.size())).id())
-                    : List.of();
-            LeaseRequest request = new LeaseRequest(bundle, 1 + random.nextInt(5), 60 + random.nextInt(7200), cpu,
-                    64L << 20, storage, bandwidth, maxPrice, category, exclude);
+            LeaseRequest request = request(random, bundle, some);
             long start = System.nanoTime();
             List<Lease> granted;
             try {
@@ -399,11 +479,56 @@ public final class RegistryBench {
                 percentiles(refusedNanos));
     }
 
-    private static void explain(Store store, LeaseRequest request, String database) throws SQLException {
+    /**
+     * Allocation under concurrent load: {@code threads} threads grant (and release at once) {@code count} requests in
+     * all, of the one bundle, so they compete for the same cheapest hosts (locks, the re-check, retries).
+     */
+    private static void concurrentGrants(String database, JdbcLeases leases, Account buyer, String bundle, int count,
+            int threads, List<BeatHost> some) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<List<Long>>> running = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            running.add(pool.submit(() -> {
+                Random random = new Random(1000 + seed);
+                List<Long> nanos = new ArrayList<>();
+                while (next.getAndIncrement() < count) {
+                    LeaseRequest request = request(random, bundle, some);
+                    long sent = System.nanoTime();
+                    try {
+                        List<Lease> granted = leases.grant(buyer, request);
+                        nanos.add(System.nanoTime() - sent);
+                        for (Lease lease : granted) {
+                            leases.release(buyer, lease.id());
+                        }
+                    } catch (LeaseRefused e) {
+                        refused.incrementAndGet();
+                    }
+                }
+                return nanos;
+            }));
+        }
+        List<Long> all = new ArrayList<>();
+        for (Future<List<Long>> f : running) {
+            all.addAll(f.get());
+        }
+        pool.shutdown();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("%-10s  concurrent grants on %d threads, the same bundle: %s; %d refused; %.1f grants+releases/s%n",
+                database, threads, percentiles(all), refused.get(), (all.size() + refused.get()) / seconds);
+    }
+
+    private static void explain(Store store, LeaseRequest request, String database, boolean baseline)
+            throws SQLException {
         List<Object> parameters = new ArrayList<>();
-        String sql = JdbcLeases.matchQuery(request, PRICES.pricePerHourMicros(request.cpuShare(), request.storageBytes()),
-                List.of(), parameters);
-        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("EXPLAIN " + sql)) {
+        long posted = PRICES.pricePerHourMicros(request.cpuShare(), request.storageBytes());
+        String sql = baseline ? baselineMatchQuery(request, posted, List.of(), parameters)
+                : JdbcLeases.matchQuery(request, List.of(), Math.max(JdbcLeases.MATCH_MIN_ROWS,
+                        request.hosts() * JdbcLeases.MATCH_ROWS_PER_HOST), parameters);
+        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("EXPLAIN ANALYZE " + sql)) {
             JdbcLeases.bind(s, parameters);
             StringBuilder plan = new StringBuilder();
             try (ResultSet r = s.executeQuery()) {
@@ -411,8 +536,56 @@ public final class RegistryBench {
                     plan.append("    ").append(r.getString(1).replace("\n", "\n    ")).append('\n');
                 }
             }
-            System.out.printf("%-10s  match query plan:%n%s", database, plan);
+            System.out.printf("%-10s  %s match query plan (EXPLAIN ANALYZE):%n%s", database,
+                    baseline ? "baseline (before V010)" : "new", plan);
         }
+    }
+
+    /**
+     * The baseline: the match query before migration V010, kept verbatim (less the re-check's host list): it ranks
+     * every qualifying host in SQL, summing each one's running leases.
+     */
+    static String baselineMatchQuery(LeaseRequest request, long posted, List<String> onlyHosts, List<Object> parameters) {
+        StringBuilder sql = new StringBuilder("SELECT id, owner_id, minimum_price_per_hour_micros, transport_address FROM ("
+                + "SELECT h.id, h.owner_id, h.minimum_price_per_hour_micros, h.transport_address, "
+                + "ROW_NUMBER() OVER (PARTITION BY h.owner_id ORDER BY h.minimum_price_per_hour_micros, h.id) AS owner_rank, "
+                // owners who run this bundle already come after the others (spread across requests too)
+                + "CASE WHEN EXISTS (SELECT 1 FROM leases o WHERE o.owner_id = h.owner_id AND o.bundle_sha256 = ? "
+                + "AND o.state IN " + "('PENDING', 'ACTIVE')" + ") THEN 1 ELSE 0 END AS owner_runs_it "
+                + "FROM hosts h WHERE h.status = 'ONLINE' AND h.suspended = FALSE "
+                + "AND h.max_cpu_share >= ? AND h.storage_quota_bytes >= ? AND h.bandwidth_cap_bytes_per_second >= ? ");
+        parameters.addAll(List.of(request.bundle(), request.cpuShare(), request.storageBytes(),
+                request.bandwidthBytesPerSecond()));
+        if (request.category() != null) {
+            sql.append("AND h.").append("accepts_" + request.category()).append(" = TRUE ");
+        }
+        if (request.maxPricePerHourMicros() != null) {
+            sql.append("AND h.minimum_price_per_hour_micros <= ? ");
+            parameters.add(request.maxPricePerHourMicros());
+        }
+        if (!request.excludeHosts().isEmpty()) {
+            sql.append("AND h.id NOT IN (").append("?, ".repeat(request.excludeHosts().size() - 1)).append("?) ");
+            parameters.addAll(request.excludeHosts());
+        }
+        if (!onlyHosts.isEmpty()) {
+            sql.append("AND h.id IN (").append("?, ".repeat(onlyHosts.size() - 1)).append("?) ");
+            parameters.addAll(onlyHosts);
+        }
+        // never two running leases of one bundle on one host; room left after the host's running leases
+        sql.append("AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.host_id = h.id AND l.state IN " + "('PENDING', 'ACTIVE')"
+                + " AND l.bundle_sha256 = ?) ");
+        parameters.add(request.bundle());
+        sql.append("AND h.max_cpu_share >= ? + COALESCE((SELECT SUM(l.cpu_share) FROM leases l WHERE l.host_id = h.id "
+                + "AND l.state IN " + "('PENDING', 'ACTIVE')" + "), 0) ");
+        sql.append("AND h.storage_quota_bytes >= ? + COALESCE((SELECT SUM(l.storage_bytes) FROM leases l "
+                + "WHERE l.host_id = h.id AND l.state IN " + "('PENDING', 'ACTIVE')" + "), 0) ");
+        sql.append("AND h.bandwidth_cap_bytes_per_second >= ? + COALESCE((SELECT SUM(l.bandwidth_bytes_per_second) "
+                + "FROM leases l WHERE l.host_id = h.id AND l.state IN " + "('PENDING', 'ACTIVE')" + "), 0) ");
+        parameters.addAll(List.of(request.cpuShare(), request.storageBytes(), request.bandwidthBytesPerSecond()));
+        sql.append(") candidates ORDER BY owner_runs_it, owner_rank, GREATEST(minimum_price_per_hour_micros, ?), id LIMIT ?");
+        parameters.add(posted);
+        parameters.add(onlyHosts.isEmpty() ? request.hosts() : onlyHosts.size());
+        return sql.toString();
     }
 
     private static String percentiles(List<Long> nanos) {
