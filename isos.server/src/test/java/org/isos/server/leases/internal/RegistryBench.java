@@ -139,8 +139,20 @@ public final class RegistryBench {
                         hostCount, (System.nanoTime() - start) / 1e9, hostCount / 10);
                 analyze(store);
 
-                for (int round = 1; round <= 2; round++) {
-                    heartbeats(database, round, leases, beat, beatSeconds, threads);
+                // the same store, the three ways a heartbeat can be written, alternated so that the machine's load
+                // falls on each alike: each beat its own commit (heartbeatFlushMillis=0), batched with the bench's
+                // fixed descriptions, batched with a description that changes every beat (a real agent's survey time)
+                JdbcHosts batchedHosts = new JdbcHosts(TestConfigs.of(org.isos.server.hosts.internal.LivenessConfig.class,
+                        Map.of("heartbeatSeconds", 3600, "heartbeatFlushMillis", 1000)), store, ca);
+                try (JdbcLeases batched = new JdbcLeases(store, batchedHosts, bank, PRICES, java.time.Clock.systemUTC())) {
+                    for (int round = 1; round <= 2; round++) {
+                        heartbeats(database + " write-through", round, leases, beat, beatSeconds, threads, false);
+                        heartbeats(database + " batched", round, batched, beat, beatSeconds, threads, false);
+                        heartbeats(database + " batched, changing descriptions", round, batched, beat, beatSeconds,
+                                threads, true);
+                    }
+                } finally {
+                    batchedHosts.close();
                 }
                 if (matches <= 0) {
                     return;
@@ -316,7 +328,7 @@ public final class RegistryBench {
 
     /** Heartbeats in a closed loop on {@code threads} threads, random hosts, for the given time after a warm-up. */
     private static void heartbeats(String database, int round, JdbcLeases leases, List<BeatHost> hosts, int seconds,
-            int threads) throws Exception {
+            int threads, boolean changingDescriptions) throws Exception {
         ReportedStatus status = new ReportedStatus(false, null, 0, "127.0.0.1:7443",
                 new HostPolicy(1, 1L << 30, 1_000_000, Set.of("compute"), 0));
         long warmUntil = System.nanoTime() + Math.max(1, seconds / 5) * 1_000_000_000L;
@@ -341,7 +353,12 @@ public final class RegistryBench {
                         cpu.addAndGet(mx.getCurrentThreadCpuTime() - Math.max(0, cpuAtWarm));
                         return nanos;
                     }
-                    leases.heartbeat(host.id(), host.certificate(), description(i), status, List.of());
+                    String description = description(i);
+                    if (changingDescriptions) {
+                        description = description.substring(0, description.length() - 1) + ",\"surveyed\":\""
+                                + Instant.now() + "\"}";
+                    }
+                    leases.heartbeat(host.id(), host.certificate(), description, status, List.of());
                     long answered = System.nanoTime();
                     if (sent >= warmUntil && answered <= until) {
                         nanos.add(answered - sent);
@@ -355,7 +372,7 @@ public final class RegistryBench {
         }
         pool.shutdown();
         // on a shared machine the rate follows the load; the CPU time a beat costs does not (much)
-        System.out.printf("%-10s  round %d: store heartbeats over %,d hosts: %,.0f/s, %.2f ms CPU each (~%,.0f/s per "
+        System.out.printf("%-10s round %d: store heartbeats over %,d hosts: %,.0f/s, %.2f ms CPU each (~%,.0f/s per "
                 + "core), %s%n", database, round, hosts.size(), all.size() / (double) seconds, cpu.get() / 1e6 / all.size(),
                 all.size() / (cpu.get() / 1e9), percentiles(all));
     }
