@@ -47,7 +47,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <pre>
  * java -cp 'isos.server.bench/target/bench/lib/*:isos.server.bench/target/classes' org.isos.server.bench.ServerBench \
  *     [--hosts 10000] [--seconds 20] [--in-flight 64] [--leases 500] [--server-dist isos.server/target/server] \
- *     [--db JDBC_URL --db-user U]
+ *     [--db JDBC_URL --db-user U] [--flush-millis MS]
  * </pre>
  */
 public final class ServerBench {
@@ -63,7 +63,8 @@ public final class ServerBench {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: ServerBench [--hosts N] [--seconds S] [--in-flight C] "
-                        + "[--leases L] [--server-dist DIR] [--threads T] [--db JDBC_URL] [--db-user U]; not " + args[i]);
+                        + "[--leases L] [--server-dist DIR] [--threads T] [--db JDBC_URL] [--db-user U] "
+                        + "[--flush-millis MS]; not " + args[i]);
             }
             options.put(args[i], args[++i]);
         }
@@ -75,8 +76,9 @@ public final class ServerBench {
         if (!Files.isDirectory(dist.resolve("bundles"))) {
             throw new IllegalArgumentException("no server distribution at " + dist + " (mvn -pl isos.server package)");
         }
-        System.out.printf("server bench: %d hosts, %d s per phase, %d in flight, %d cores, store %s%n", hosts, seconds,
-                inFlight, Runtime.getRuntime().availableProcessors(), options.getOrDefault("--db", "H2 (file)"));
+        System.out.printf("server bench: %d hosts, %d s per phase, %d in flight, %d cores, store %s, heartbeatFlushMillis %s%n",
+                hosts, seconds, inFlight, Runtime.getRuntime().availableProcessors(), options.getOrDefault("--db", "H2 (file)"),
+                options.getOrDefault("--flush-millis", "server default"));
 
         Path data = Files.createTempDirectory("isos-server-bench-");
         Process server = startServer(dist, data, options);
@@ -387,7 +389,9 @@ public final class ServerBench {
         Files.createDirectories(data.resolve("config"));
         // hosts must stay ONLINE while the bench walks through ten thousand of them
         // and keep their connections open across the set-up phases, as agents heartbeating every 30 s keep theirs
-        Files.writeString(data.resolve("config/org.isos.server.http.cfg"), "heartbeatSeconds=3600\nidleTimeoutSeconds=900\n");
+        // --flush-millis: how often the server writes batched heartbeats (0: each heartbeat commits its row)
+        Files.writeString(data.resolve("config/org.isos.server.http.cfg"), "heartbeatSeconds=3600\nidleTimeoutSeconds=900\n"
+                + (options.containsKey("--flush-millis") ? "heartbeatFlushMillis=" + options.get("--flush-millis") + "\n" : ""));
         // the bench opens its owner and buyer accounts anonymously
         Files.writeString(data.resolve("config/org.isos.server.signup.cfg"), "signup=open\n");
         int port;

@@ -37,6 +37,11 @@ public @interface HttpConfig {
             + "heartbeat answers)", min = "1")
     int heartbeatSeconds() default 30;
 
+    @AttributeDefinition(description = "Milliseconds between the store writes of batched heartbeats (each host's "
+            + "last heartbeat time and changed description; a changed status or policy is written at once); at most "
+            + "a quarter of 3 heartbeat periods; 0 writes every heartbeat's row in its own commit", min = "0")
+    int heartbeatFlushMillis() default 1000;
+
     @AttributeDefinition(description = "Names and addresses in the server's TLS certificate; empty means "
             + "localhost, 127.0.0.1, ::1 and host when it is a specific address")
     String[] tlsNames() default {};

@@ -5,13 +5,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.isos.server.accounts.Account;
 import org.isos.server.accounts.AccountKind;
@@ -29,6 +32,10 @@ import org.osgi.service.component.annotations.Reference;
  * {@link HostDirectives} in the store's {@code host_directives} table (migration V007): one row per host
  * whose owner gave a directive. A change bumps the row's revision in the same statement that writes it, so
  * two owners' sessions changing the same host never reuse a revision.
+ *
+ * <p>{@link #directive} answers every heartbeat, so it is served from memory for {@link #CACHED_FOR}: a change
+ * made through this instance replaces its entry at once; one made through another server over the same store is
+ * seen here at most that long later.
  */
 @Component(service = HostDirectives.class)
 public class JdbcHostDirectives implements HostDirectives {
@@ -36,17 +43,32 @@ public class JdbcHostDirectives implements HostDirectives {
     private static final String COLUMNS = "host_id, revision, paused, max_cpu_share, storage_quota_bytes, "
             + "bandwidth_cap_bytes_per_second, accepted_categories, minimum_price_per_hour_micros, updated";
 
+    /** How long a directive read from the store is handed out without reading it again. */
+    static final Duration CACHED_FOR = Duration.ofSeconds(5);
+
     private final Store store;
     private final Clock clock;
+    private final long cachedForNanos;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    /** A directive as read (or written) at {@code readNanos} ({@link System#nanoTime()}). */
+    private record Cached(HostDirective directive, long readNanos) {
+    }
 
     @Activate
     public JdbcHostDirectives(@Reference Store store) {
-        this(store, Clock.systemUTC());
+        this(store, Clock.systemUTC(), CACHED_FOR);
     }
 
     JdbcHostDirectives(Store store, Clock clock) {
+        this(store, clock, CACHED_FOR);
+    }
+
+    /** {@code cachedFor} zero: every {@link #directive} reads the store. */
+    JdbcHostDirectives(Store store, Clock clock, Duration cachedFor) {
         this.store = store;
         this.clock = clock;
+        this.cachedForNanos = cachedFor.toNanos();
     }
 
     @Override
@@ -90,6 +112,14 @@ public class JdbcHostDirectives implements HostDirectives {
      */
     private HostDirective change(Account owner, String hostId, String assignments, Setter setter, Boolean unchangedIfPaused)
             throws DirectiveRefused, SQLException {
+        HostDirective changed = changeInStore(owner, hostId, assignments, setter, unchangedIfPaused);
+        // committed: this instance's heartbeats hand it out from now on
+        cached(changed);
+        return changed;
+    }
+
+    private HostDirective changeInStore(Account owner, String hostId, String assignments, Setter setter,
+            Boolean unchangedIfPaused) throws DirectiveRefused, SQLException {
         Instant now = clock.instant();
         try {
             return store.transaction(c -> {
@@ -138,10 +168,28 @@ public class JdbcHostDirectives implements HostDirectives {
 
     @Override
     public HostDirective directive(String hostId) throws SQLException {
-        try (Connection c = store.connection()) {
-            HostDirective d = read(c, hostId);
-            return d == null ? HostDirective.none(hostId) : d;
+        Cached hit = cache.get(hostId);
+        if (hit != null && System.nanoTime() - hit.readNanos() < cachedForNanos) {
+            return hit.directive();
         }
+        HostDirective d;
+        try (Connection c = store.connection()) {
+            d = read(c, hostId);
+        }
+        return cached(d == null ? HostDirective.none(hostId) : d);
+    }
+
+    /**
+     * Caches {@code directive} unless a later revision is cached already (a read that began before a change
+     * committed here must not replace what the change cached); returns what is cached.
+     */
+    private HostDirective cached(HostDirective directive) {
+        if (cachedForNanos <= 0) {
+            return directive;
+        }
+        Cached fresh = new Cached(directive, System.nanoTime());
+        return cache.merge(directive.hostId(), fresh,
+                (old, now) -> old.directive().revision() > now.directive().revision() ? old : now).directive();
     }
 
     @Override

@@ -16,9 +16,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -55,6 +60,14 @@ import org.osgi.service.component.annotations.Reference;
  * Liveness: an {@code ONLINE} host whose last heartbeat is older than {@value #MISSED_HEARTBEATS} heartbeat
  * periods (the HTTP API's {@code heartbeatSeconds}) is {@code OFFLINE}: {@link #hostsOf} computes it on
  * read, and a sweep on the component's own scheduled thread marks such rows in one statement every period.
+ *
+ * <p>Heartbeats are batched (unless the flush period is zero: then each one writes its row, as before): a
+ * heartbeat reads the host's row without a lock, writes it only when the host was not {@code ONLINE} or its
+ * reported status (suspension, apps, transport, policy) differs from the row, and otherwise leaves its time
+ * and a changed description in memory. A flush writes those in one transaction every flush period (at most a
+ * quarter of the offline threshold, so another server over the same store never sees a live host as silent),
+ * before each sweep and when the component stops. Reads of this instance ({@link #hostsOf}, the previous
+ * heartbeat) see the in-memory time.
  */
 @Component(service = Hosts.class, configurationPid = LivenessConfig.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -71,26 +84,53 @@ public class JdbcHosts implements Hosts, AutoCloseable {
     private final CertificateAuthority ca;
     private final Duration heartbeatPeriod;
     private final Clock clock;
+    /** Zero: every heartbeat writes its row (write-through); otherwise how often batched heartbeats are written. */
+    private final Duration flushPeriod;
+    /** The latest heartbeat this instance heard from each host, flushed or not. */
+    private final Map<String, Instant> heard = new ConcurrentHashMap<>();
+    /** What waits for the next flush, per host. */
+    private final Map<String, Unflushed> unflushed = new ConcurrentHashMap<>();
+    /** SHA-256 of the description last handed to the store (written or waiting in {@link #unflushed}), per host. */
+    private final Map<String, byte[]> descriptionDigests = new ConcurrentHashMap<>();
+    /** One flush at a time (the flusher's thread, the sweep's, close). */
+    private final Object flushing = new Object();
     private PeriodicSweep sweeper;
+    private PeriodicSweep flusher;
 
-    /** The component: liveness from the HTTP API's {@code heartbeatSeconds}; sweeps every period. */
+    /**
+     * The component: liveness from the HTTP API's {@code heartbeatSeconds}; sweeps every period; flushes batched
+     * heartbeats every {@code heartbeatFlushMillis} (0: write-through).
+     */
     @Activate
     public JdbcHosts(LivenessConfig config, @Reference Store store, @Reference CertificateAuthority ca) {
-        this(store, ca, Duration.ofSeconds(checked(config.heartbeatSeconds())), Clock.systemUTC());
+        this(store, ca, Duration.ofSeconds(checked(config.heartbeatSeconds())), Clock.systemUTC(),
+                flushPeriodOf(config));
+        if (!flushPeriod.isZero()) {
+            flusher = new PeriodicSweep("isos-hosts-heartbeat-flush", flushPeriod, this::flushQuietly);
+        }
         startSweeping(heartbeatPeriod);
     }
 
-    /** Without a sweeper (liveness is still computed on read), a 30 s heartbeat period and the system clock. */
+    /**
+     * Without a sweeper or flusher (liveness is still computed on read), write-through, a 30 s heartbeat period
+     * and the system clock.
+     */
     public JdbcHosts(Store store, CertificateAuthority ca) {
         this(store, ca, Duration.ofSeconds(30), Clock.systemUTC());
     }
 
-    /** Without a sweeper; tests give their own clock. */
+    /** Without a sweeper, write-through; tests give their own clock. */
     JdbcHosts(Store store, CertificateAuthority ca, Duration heartbeatPeriod, Clock clock) {
+        this(store, ca, heartbeatPeriod, clock, Duration.ZERO);
+    }
+
+    /** Without a sweeper or flusher: batched unless {@code flushPeriod} is zero; tests call {@link #flush()}. */
+    JdbcHosts(Store store, CertificateAuthority ca, Duration heartbeatPeriod, Clock clock, Duration flushPeriod) {
         this.store = store;
         this.ca = ca;
         this.heartbeatPeriod = heartbeatPeriod;
         this.clock = clock;
+        this.flushPeriod = flushPeriod;
     }
 
     private static int checked(int heartbeatSeconds) {
@@ -98,6 +138,27 @@ public class JdbcHosts implements Hosts, AutoCloseable {
             throw new IllegalArgumentException("heartbeatSeconds must be >= 1, not " + heartbeatSeconds);
         }
         return heartbeatSeconds;
+    }
+
+    /**
+     * The configured flush period, at most a quarter of the offline threshold: the store's times then lag a
+     * live host's by far less than the threshold, which is what another server's sweep reads.
+     */
+    static Duration flushPeriodOf(LivenessConfig config) {
+        int millis = config.heartbeatFlushMillis();
+        if (millis < 0) {
+            throw new IllegalArgumentException("heartbeatFlushMillis must be >= 0 (0: write every heartbeat), not "
+                    + millis);
+        }
+        Duration threshold = Duration.ofSeconds(checked(config.heartbeatSeconds())).multipliedBy(MISSED_HEARTBEATS);
+        Duration configured = Duration.ofMillis(millis);
+        return millis == 0 ? Duration.ZERO : configured.compareTo(threshold.dividedBy(4)) > 0 ? threshold.dividedBy(4)
+                : configured;
+    }
+
+    /** The flush period in force; zero for write-through. */
+    Duration flushPeriod() {
+        return flushPeriod;
     }
 
     /** Runs {@link #sweep()} every {@code every} on a thread of its own, until {@link #close()}. */
@@ -108,12 +169,81 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         sweeper = new PeriodicSweep("isos-hosts-liveness", every, this::sweepQuietly);
     }
 
+    /** Stops the threads, then writes what waits (a clean stop loses no heartbeat time or description). */
     @Override
     @Deactivate
     public synchronized void close() {
+        if (flusher != null) {
+            flusher.close();
+            flusher = null;
+        }
         if (sweeper != null) {
             sweeper.close();
             sweeper = null;
+        }
+        flushQuietly();
+    }
+
+    /**
+     * Writes the batched heartbeats (each host's latest time, never moving a stored time back, and its changed
+     * description) in one transaction, hosts in id order so that two servers' flushes never deadlock.
+     *
+     * @return how many hosts it wrote
+     */
+    int flush() throws SQLException {
+        synchronized (flushing) {
+            if (unflushed.isEmpty()) {
+                return 0;
+            }
+            List<Map.Entry<String, Unflushed>> batch = new ArrayList<>();
+            for (Map.Entry<String, Unflushed> e : unflushed.entrySet()) {
+                batch.add(Map.entry(e.getKey(), e.getValue()));
+            }
+            batch.sort(Map.Entry.comparingByKey());
+            store.transaction(c -> {
+                try (PreparedStatement u = c.prepareStatement("UPDATE hosts SET last_heartbeat = "
+                        + "GREATEST(last_heartbeat, CAST(? AS TIMESTAMP WITH TIME ZONE)), "
+                        + "description = COALESCE(CAST(? AS VARCHAR(1000000)), description) WHERE id = ?")) {
+                    int inBatch = 0;
+                    for (Map.Entry<String, Unflushed> e : batch) {
+                        u.setObject(1, OffsetDateTime.ofInstant(e.getValue().at(), ZoneOffset.UTC));
+                        u.setString(2, e.getValue().description());
+                        u.setString(3, e.getKey());
+                        u.addBatch();
+                        if (++inBatch == 500) {
+                            u.executeBatch();
+                            inBatch = 0;
+                        }
+                    }
+                    if (inBatch > 0) {
+                        u.executeBatch();
+                    }
+                }
+                return null;
+            });
+            for (Map.Entry<String, Unflushed> e : batch) {
+                // a heartbeat that came meanwhile replaced the value: it waits for the next flush
+                unflushed.remove(e.getKey(), e.getValue());
+            }
+            return batch.size();
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            flush();
+        } catch (SQLException | RuntimeException e) {
+            // what was not written stays for the next flush
+            LOG.log(Level.WARNING, "heartbeat flush failed", e);
+        }
+    }
+
+    /** A host's heartbeat time and changed description (null: unchanged) waiting for the flush. */
+    private record Unflushed(Instant at, String description) {
+
+        Unflushed mergedWith(Unflushed later) {
+            return new Unflushed(later.at.isAfter(at) ? later.at : at,
+                    later.description != null ? later.description : description);
         }
     }
 
@@ -130,6 +260,8 @@ public class JdbcHosts implements Hosts, AutoCloseable {
      * @return how many hosts went OFFLINE
      */
     int sweep() throws SQLException {
+        // the store must hold what this instance heard before it judges silence
+        flush();
         Instant before = offlineBefore();
         return store.transaction(c -> {
             try (PreparedStatement u = c.prepareStatement(
@@ -228,6 +360,9 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         }
         String serial = certificate.getSerialNumber().toString(16);
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        if (!flushPeriod.isZero()) {
+            return batchedHeartbeat(hostId, serial, description, status, now);
+        }
         try {
             return store.transaction(c -> {
                 Instant previous = checkCertificate(c, hostId, serial, true);
@@ -266,6 +401,124 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         } catch (Refusal r) {
             throw (HostRefused) r.getCause();
         }
+    }
+
+    /**
+     * A heartbeat when batching: one read of the row (no lock), a write only when the host was not ONLINE or
+     * reported another status than its row holds; its time and a changed description wait for the flush.
+     */
+    private Heartbeat batchedHeartbeat(String hostId, String serial, String description, ReportedStatus status,
+            Instant now) throws HostRefused, SQLException {
+        try {
+            return store.transaction(c -> {
+                StoredHost row = readChecked(c, hostId, serial);
+                Instant previous = latest(row.lastHeartbeat(), heard.get(hostId));
+                if (!"ONLINE".equals(row.status()) || (status != null && !status.equals(row.reported()))) {
+                    writeReported(c, hostId, status, now);
+                }
+                Instant since = previous == null ? Instant.EPOCH : previous.minus(REVOCATION_OVERLAP);
+                Heartbeat beat = new Heartbeat(hostId, now, previous, ca.revokedSince(since));
+                // last: a refused heartbeat (above) leaves nothing in memory; a retried transaction merges again
+                remember(hostId, now, description);
+                return beat;
+            });
+        } catch (Refusal r) {
+            throw (HostRefused) r.getCause();
+        }
+    }
+
+    /** The row as a heartbeat compares it: status, last heartbeat, the reported status (null before the first). */
+    private record StoredHost(String status, Instant lastHeartbeat, ReportedStatus reported) {
+    }
+
+    private StoredHost readChecked(Connection c, String hostId, String serial) throws SQLException {
+        String currentSerial;
+        StoredHost row;
+        try (PreparedStatement s = c.prepareStatement("SELECT certificate_serial, status, last_heartbeat, suspended, "
+                + "suspended_reason, apps, transport_address, max_cpu_share, storage_quota_bytes, "
+                + "bandwidth_cap_bytes_per_second, accepts_compute, accepts_storage, accepts_streaming, "
+                + "minimum_price_per_hour_micros FROM hosts WHERE id = ?")) {
+            s.setString(1, hostId);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "host " + hostId + " is not enrolled"));
+                }
+                currentSerial = r.getString(1);
+                OffsetDateTime last = r.getObject(3, OffsetDateTime.class);
+                boolean suspended = r.getBoolean(4);
+                ReportedStatus reported = r.wasNull() ? null
+                        : new ReportedStatus(suspended, r.getString(5), r.getInt(6), r.getString(7), policy(r, 8));
+                row = new StoredHost(r.getString(2), last == null ? null : last.toInstant(), reported);
+            }
+        }
+        checkSerial(hostId, serial, currentSerial);
+        return row;
+    }
+
+    /** The row becomes ONLINE with the reported status (if any); its time moves forward only. */
+    private static void writeReported(Connection c, String hostId, ReportedStatus status, Instant now)
+            throws SQLException {
+        try (PreparedStatement u = c.prepareStatement(status == null
+                ? "UPDATE hosts SET status = 'ONLINE', last_heartbeat = "
+                        + "GREATEST(last_heartbeat, CAST(? AS TIMESTAMP WITH TIME ZONE)) WHERE id = ?"
+                : "UPDATE hosts SET status = 'ONLINE', last_heartbeat = "
+                        + "GREATEST(last_heartbeat, CAST(? AS TIMESTAMP WITH TIME ZONE)), "
+                        + "suspended = ?, suspended_reason = ?, apps = ?, transport_address = ?, max_cpu_share = ?, "
+                        + "storage_quota_bytes = ?, bandwidth_cap_bytes_per_second = ?, accepts_compute = ?, "
+                        + "accepts_storage = ?, accepts_streaming = ?, minimum_price_per_hour_micros = ? WHERE id = ?")) {
+            u.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+            if (status == null) {
+                u.setString(2, hostId);
+            } else {
+                setReported(u, 2, status);
+                u.setString(13, hostId);
+            }
+            u.executeUpdate();
+        }
+    }
+
+    /** The reported status into parameters {@code first} to {@code first + 10}. */
+    private static void setReported(PreparedStatement u, int first, ReportedStatus status) throws SQLException {
+        u.setBoolean(first, status.suspended());
+        u.setString(first + 1, status.reason());
+        u.setInt(first + 2, status.apps());
+        u.setString(first + 3, status.transport());
+        HostPolicy policy = status.policy();
+        // no policy reported (an older agent): all null, so matching never picks the host
+        u.setObject(first + 4, policy == null ? null : policy.maxCpuShare(), Types.DOUBLE);
+        u.setObject(first + 5, policy == null ? null : policy.storageQuotaBytes(), Types.BIGINT);
+        u.setObject(first + 6, policy == null ? null : policy.bandwidthCapBytesPerSecond(), Types.BIGINT);
+        u.setObject(first + 7, policy == null ? null : policy.acceptedCategories().contains("compute"), Types.BOOLEAN);
+        u.setObject(first + 8, policy == null ? null : policy.acceptedCategories().contains("storage"), Types.BOOLEAN);
+        u.setObject(first + 9, policy == null ? null : policy.acceptedCategories().contains("streaming"), Types.BOOLEAN);
+        u.setObject(first + 10, policy == null ? null : policy.minimumPricePerHourMicros(), Types.BIGINT);
+    }
+
+    /** Records a heartbeat in memory: its time, and its description when it differs from the last one handed on. */
+    private void remember(String hostId, Instant at, String description) {
+        heard.merge(hostId, at, JdbcHosts::latest);
+        String changed = null;
+        if (description != null) {
+            byte[] digest = sha256(description);
+            byte[] before = descriptionDigests.put(hostId, digest);
+            if (!Arrays.equals(before, digest)) {
+                changed = description;
+            }
+        }
+        unflushed.merge(hostId, new Unflushed(at, changed), Unflushed::mergedWith);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    /** The later of two times, either may be null. */
+    private static Instant latest(Instant a, Instant b) {
+        return a == null ? b : b == null || !b.isAfter(a) ? a : b;
     }
 
     @Override
@@ -311,6 +564,12 @@ public class JdbcHosts implements Hosts, AutoCloseable {
                 previous = last == null ? null : last.toInstant();
             }
         }
+        checkSerial(hostId, serial, currentSerial);
+        return previous;
+    }
+
+    /** {@code serial} must be the host's current certificate, recorded by the CA and not revoked. */
+    private void checkSerial(String hostId, String serial, String currentSerial) throws SQLException {
         if (!serial.equalsIgnoreCase(currentSerial)) {
             throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
                     + ") is not host " + hostId + "'s current certificate"));
@@ -324,7 +583,6 @@ public class JdbcHosts implements Hosts, AutoCloseable {
             throw new Refusal(new HostRefused(Reason.NOT_THIS_HOST, "the client certificate (serial " + serial
                     + ") of host " + hostId + " is revoked (" + record.get().revocationReason() + ")"));
         }
-        return previous;
     }
 
     @Override
@@ -341,16 +599,22 @@ public class JdbcHosts implements Hosts, AutoCloseable {
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         OffsetDateTime last = r.getObject(6, OffsetDateTime.class);
-                        Instant lastHeartbeat = last == null ? null : last.toInstant();
+                        String id = r.getString(1);
+                        // what this instance heard and has not flushed yet counts
+                        Instant lastHeartbeat = latest(last == null ? null : last.toInstant(), heard.get(id));
+                        Unflushed waiting = unflushed.get(id);
+                        String description = waiting != null && waiting.description() != null ? waiting.description()
+                                : r.getString(5);
                         String status = r.getString(3);
                         if ("ONLINE".equals(status) && lastHeartbeat != null && lastHeartbeat.isBefore(offlineBefore)) {
                             status = "OFFLINE"; // the sweep has not marked it yet
                         }
                         boolean suspended = r.getBoolean(8);
                         ReportedStatus reported = r.wasNull() ? null
-                                : new ReportedStatus(suspended, r.getString(9), r.getInt(10), r.getString(11), policy(r));
-                        out.add(new HostStatus(r.getString(1), r.getString(2), status, r.getString(4),
-                                r.getString(5), lastHeartbeat, r.getObject(7, OffsetDateTime.class).toInstant(), reported));
+                                : new ReportedStatus(suspended, r.getString(9), r.getInt(10), r.getString(11),
+                                        policy(r, 12));
+                        out.add(new HostStatus(id, r.getString(2), status, r.getString(4),
+                                description, lastHeartbeat, r.getObject(7, OffsetDateTime.class).toInstant(), reported));
                     }
                 }
             }
@@ -358,20 +622,23 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         });
     }
 
-    /** The policy in the row's columns (columns 12 to 19 of {@link #hostsOf}'s query), or null when none was reported. */
-    private static HostPolicy policy(ResultSet r) throws SQLException {
-        double maxCpuShare = r.getDouble(12);
+    /**
+     * The policy in the row's columns (max_cpu_share at {@code at}, then storage, bandwidth, the three accepts_
+     * and the reserve), or null when none was reported.
+     */
+    private static HostPolicy policy(ResultSet r, int at) throws SQLException {
+        double maxCpuShare = r.getDouble(at);
         if (r.wasNull()) {
             return null;
         }
         java.util.Set<String> categories = new java.util.TreeSet<>();
         String[] names = { "compute", "storage", "streaming" };
         for (int i = 0; i < names.length; i++) {
-            if (r.getBoolean(15 + i)) {
+            if (r.getBoolean(at + 3 + i)) {
                 categories.add(names[i]);
             }
         }
-        return new HostPolicy(maxCpuShare, r.getLong(13), r.getLong(14), categories, r.getLong(18));
+        return new HostPolicy(maxCpuShare, r.getLong(at + 1), r.getLong(at + 2), categories, r.getLong(at + 6));
     }
 
     /** The certificate's single CN, or null when it has none or several. */

@@ -115,6 +115,26 @@ class HostDirectivesTest {
     }
 
     @Test
+    void heartbeatsReadDirectivesFromMemoryAndAnotherServersChangeArrivesOnceTheEntryIsOld() throws Exception {
+        String host = enroll(mary);
+        JdbcHostDirectives here = new JdbcHostDirectives(store, java.time.Clock.systemUTC(), java.time.Duration.ofMillis(300));
+        JdbcHostDirectives there = new JdbcHostDirectives(store, java.time.Clock.systemUTC(), java.time.Duration.ofMillis(300));
+        long start = System.nanoTime(); // before the read: the entry is younger than the time since start
+        assertEquals(HostDirective.none(host), here.directive(host));
+        HostDirective paused = there.pause(mary, host, true);
+        assertEquals(paused, there.directive(host), "a change made here is served here at once");
+        HostDirective seen = here.directive(host);
+        if (System.nanoTime() - start < java.time.Duration.ofMillis(250).toNanos()) {
+            assertEquals(HostDirective.none(host), seen, "served from memory while the entry is young");
+        }
+        Thread.sleep(350);
+        assertEquals(paused, here.directive(host), "read again once the entry is older than its time");
+        HostDirective resumed = here.pause(mary, host, false);
+        assertEquals(resumed, here.directive(host));
+        assertEquals(2, resumed.revision());
+    }
+
+    @Test
     void onlyTheHostsOwnerDirectsItAndOnlyWithAPolicyTheAgentRuns() throws Exception {
         String host = enroll(mary);
         DirectiveRefused notFound = assertThrows(DirectiveRefused.class, () -> directives.pause(acme, host, true));
