@@ -118,8 +118,9 @@ class HostRevocationWorldE2ETest {
     }
 
     private static ClientSession session(JsonNode lease, String buyer) throws Exception {
-        return ClientSession.open(ClientSession.transportAddress(lease.path("transportAddress").asText()),
-                List.of(world.ca()), buyer, APP, lease.path("id").asText());
+        InetSocketAddress listed = ClientSession.transportAddress(lease.path("transportAddress").asText());
+        return ClientSession.open(new InetSocketAddress(listed.getHostString(), listed.getPort()), List.of(world.ca()),
+                buyer, APP, lease.path("id").asText());
     }
 
     private static String ask(ClientSession session, String text) {
