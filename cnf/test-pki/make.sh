@@ -6,6 +6,7 @@
 #   buyer-b.p12   code-signing key of buyer "buyer-b", chained to the CA
 #   rogue.p12     a self-signed "buyer-a" that no ISOS CA vouches for
 #   host-1.p12    TLS identity of test host "host-1", chained to the CA
+#   host-2.p12    TLS identity of test host "host-2" (a peer the kernel tests play, and revoke)
 # All store passwords: "isos-test".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,5 +27,6 @@ issue() { # name dname extended-key-usage
 issue buyer-a "CN=buyer-a,OU=buyer,O=ISOS" codeSigning
 issue buyer-b "CN=buyer-b,OU=buyer,O=ISOS" codeSigning
 issue host-1 "CN=host-1,OU=host,O=ISOS" serverAuth,clientAuth
+issue host-2 "CN=host-2,OU=host,O=ISOS" serverAuth,clientAuth
 kt -genkeypair -alias rogue -keyalg EC -groupname secp256r1 -dname "CN=buyer-a,OU=buyer,O=Rogue" -validity 7300 -keystore rogue.p12 -storetype PKCS12
 ls -1

@@ -3,5 +3,5 @@
  * imports and service lookups the kernel confines to {@code org.isos.kernel.api}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.kernel.host;

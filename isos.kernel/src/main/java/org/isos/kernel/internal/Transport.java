@@ -6,8 +6,11 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,6 +27,7 @@ import org.isos.kernel.api.Communication;
 import org.isos.kernel.api.Communication.MessageListener;
 import org.isos.kernel.api.Peer;
 import org.isos.kernel.host.PeerDirectory;
+import org.isos.kernel.host.PeerRevocations;
 import org.isos.kernel.wire.ChunkedStream;
 import org.isos.kernel.wire.Frame;
 import org.isos.kernel.wire.FrameCodec;
@@ -58,15 +62,19 @@ import io.netty.util.AttributeKey;
  * The kernel's transport: one TLS port for peer hosts (mutual TLS, identified by their ISOS host
  * certificate) and for external clients (server-authenticated TLS, identified by a session id). Apps
  * reach it only through {@link Communication}; every byte is metered and outbound bytes are paced by
- * the lease's token bucket on the app's own thread, never on an event loop.
+ * the lease's token bucket on the app's own thread, never on an event loop. A peer whose host certificate the
+ * ISOS CA revoked ({@link PeerRevocations}, fed by the agent) is refused at the handshake on either end, and
+ * connections open with it when it is revoked are closed.
  */
-@Component(service = { Transport.class, PeerDirectory.class })
+@Component(service = { Transport.class, PeerDirectory.class, PeerRevocations.class })
 @SuppressWarnings("removal")
-public class Transport implements PeerDirectory {
+public class Transport implements PeerDirectory, PeerRevocations {
 
     private static final Logger LOG = Logger.getLogger(Transport.class.getName());
     private static final AttributeKey<Peer> PEER = AttributeKey.valueOf("isos.peer");
     private static final AttributeKey<String[]> CLIENT_APP = AttributeKey.valueOf("isos.clientApp");
+    /** The end-entity certificate a peer host showed at the handshake. */
+    private static final AttributeKey<X509Certificate> PEER_CERTIFICATE = AttributeKey.valueOf("isos.peerCertificate");
     private static final int CHUNK = 32 * 1024;
 
     private final HostIdentity identity;
@@ -81,6 +89,9 @@ public class Transport implements PeerDirectory {
     private final Map<String, Channel> clients = new ConcurrentHashMap<>();
     private final Map<String, InboundStream> inbound = new ConcurrentHashMap<>();
     private final AtomicLong streamIds = new AtomicLong();
+    private final PeerTrust trust;
+    /** Connections, in and out, with a peer that showed a host certificate: the ones a revocation may close. */
+    private final Set<Channel> hostConnections = ConcurrentHashMap.newKeySet();
 
     @Activate
     public Transport(@Reference KernelHome home, @Reference Tenancy tenancy) throws Exception {
@@ -88,10 +99,11 @@ public class Transport implements PeerDirectory {
         this.tenancy = tenancy;
         X509Certificate[] chain = identity.chain().toArray(X509Certificate[]::new);
         X509Certificate[] anchors = identity.trustAnchors().toArray(X509Certificate[]::new);
-        this.serverTls = SslContextBuilder.forServer(identity.key(), chain).trustManager(anchors)
+        this.trust = new PeerTrust(List.of(anchors));
+        this.serverTls = SslContextBuilder.forServer(identity.key(), chain).trustManager(trust)
                 .clientAuth(ClientAuth.OPTIONAL).build();
         // peers are named by host id, not DNS: the CN of their certificate is checked after the handshake
-        this.clientTls = SslContextBuilder.forClient().keyManager(identity.key(), chain).trustManager(anchors)
+        this.clientTls = SslContextBuilder.forClient().keyManager(identity.key(), chain).trustManager(trust)
                 .endpointIdentificationAlgorithm(null).build();
         this.loops = new MultiThreadIoEventLoopGroup(2, KernelThreads.named("isos-transport"),
                 NioIoHandler.newFactory());
@@ -119,6 +131,54 @@ public class Transport implements PeerDirectory {
                 .addLast("prepender", new LengthFieldPrepender(4))
                 .addLast("frames", new FrameCodec())
                 .addLast("kernel", new KernelProtocolHandler(tls));
+    }
+
+    @Override
+    public void revoke(java.util.Collection<String> serials) {
+        List<String> normal = new ArrayList<>();
+        for (String serial : serials) {
+            normal.add(PeerTrust.serial(serial));
+        }
+        if (!trust.revoked().addAll(normal)) {
+            return;
+        }
+        forgetSessions(clientTls.sessionContext());
+        forgetSessions(serverTls.sessionContext());
+        for (Channel channel : hostConnections) {
+            X509Certificate certificate = channel.attr(PEER_CERTIFICATE).get();
+            if (certificate != null && trust.isRevoked(certificate)) {
+                LOG.warning("closing the connection with " + channel.remoteAddress() + ": "
+                        + PeerTrust.refusal(certificate));
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * A resumed TLS session skips the trust check: sessions with a revoked peer are dropped so that the next
+     * handshake with it is a full one. (A peer may still offer a session ticket of its own; the check after the
+     * handshake refuses it then.)
+     */
+    private void forgetSessions(javax.net.ssl.SSLSessionContext sessions) {
+        if (sessions == null) {
+            return;
+        }
+        for (java.util.Enumeration<byte[]> ids = sessions.getIds(); ids.hasMoreElements();) {
+            javax.net.ssl.SSLSession session = sessions.getSession(ids.nextElement());
+            try {
+                if (session != null && session.getPeerCertificates()[0] instanceof X509Certificate peer
+                        && trust.isRevoked(peer)) {
+                    session.invalidate();
+                }
+            } catch (SSLPeerUnverifiedException e) {
+                // an external client's session: no certificate, nothing revoked
+            }
+        }
+    }
+
+    @Override
+    public Set<String> revoked() {
+        return Set.copyOf(trust.revoked());
     }
 
     @Override
@@ -219,7 +279,18 @@ public class Transport implements PeerDirectory {
             Channel channel = connecting.channel();
             channel.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
                 if (!h.isSuccess()) {
-                    result.completeExceptionally(new IOException("TLS with host " + hostId + " failed", h.cause()));
+                    result.completeExceptionally(new IOException("TLS with host " + hostId + " at " + address
+                            + " failed: " + innermostMessage(h.cause()), h.cause()));
+                    channel.close();
+                    return;
+                }
+                X509Certificate shown = peerCertificate(channel.pipeline().get(SslHandler.class)).orElse(null);
+                if (shown != null && trust.isRevoked(shown)) {
+                    // a resumed session (no trust check), or revoked between the trust check and here
+                    String why = PeerTrust.refusal(shown);
+                    LOG.warning("refused a peer this host connected to (after the handshake): " + why);
+                    result.completeExceptionally(new IOException("TLS with host " + hostId + " at " + address
+                            + " failed: " + why));
                     channel.close();
                     return;
                 }
@@ -329,12 +400,30 @@ public class Transport implements PeerDirectory {
     }
 
     private Optional<String> peerHost(SslHandler tls) {
+        return peerCertificate(tls).map(HostIdentity::commonName);
+    }
+
+    private static Optional<X509Certificate> peerCertificate(SslHandler tls) {
         try {
             Certificate[] certs = tls.engine().getSession().getPeerCertificates();
-            return Optional.of(HostIdentity.commonName((X509Certificate) certs[0]));
+            return Optional.of((X509Certificate) certs[0]);
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         }
+    }
+
+    /** The JDK wraps the trust check's refusal (REVOKED_PEER …) in handshake exceptions: its text is what counts. */
+    private static String innermostMessage(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+                if (message.contains(PeerTrust.REFUSAL)) {
+                    return message.substring(message.indexOf(PeerTrust.REFUSAL));
+                }
+            }
+        }
+        return message;
     }
 
     private void deliver(Tenant tenant, Runnable delivery) {
@@ -357,9 +446,25 @@ public class Transport implements PeerDirectory {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-            if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && done.isSuccess()
-                    && ctx.channel().attr(PEER).get() == null) {
-                peerHost(tls).ifPresent(host -> ctx.channel().attr(PEER).set(Peer.host(host)));
+            if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done && done.isSuccess()) {
+                Optional<X509Certificate> shown = peerCertificate(tls);
+                if (shown.isPresent()) {
+                    Channel channel = ctx.channel();
+                    channel.attr(PEER_CERTIFICATE).set(shown.get());
+                    hostConnections.add(channel);
+                    channel.closeFuture().addListener(f -> hostConnections.remove(channel));
+                    if (trust.isRevoked(shown.get())) {
+                        // a resumed session (no trust check), or revoked between the trust check and here (the
+                        // sweep of revoke() may have missed it)
+                        LOG.warning("refused a peer " + (tls.engine().getUseClientMode() ? "this host connected to"
+                                : "connecting to this host") + " (after the handshake): " + PeerTrust.refusal(shown.get()));
+                        channel.close();
+                        return;
+                    }
+                    if (channel.attr(PEER).get() == null) {
+                        channel.attr(PEER).set(Peer.host(HostIdentity.commonName(shown.get())));
+                    }
+                }
             }
             super.userEventTriggered(ctx, event);
         }

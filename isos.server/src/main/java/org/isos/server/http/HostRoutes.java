@@ -233,6 +233,13 @@ final class HostRoutes {
                 ended.addObject().put("id", lease.id())
                         .put("reason", lease.state() + (lease.reason() == null ? "" : ": " + lease.reason()));
             }
+            ArrayNode peers = answer.putArray("peers");
+            java.util.Set<String> listed = new java.util.HashSet<>();
+            for (Lease lease : delivery.peers()) {
+                if (listed.add(lease.hostId())) {
+                    peers.addObject().put("hostId", lease.hostId()).put("transport", lease.transportAddress());
+                }
+            }
         }
         if (directives != null) {
             answer.set("directives", DirectiveRoutes.heartbeatField(directives.directive(hostId)));

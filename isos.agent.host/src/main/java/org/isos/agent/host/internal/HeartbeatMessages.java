@@ -61,12 +61,21 @@ final class HeartbeatMessages {
      * owner's directive, null when the server sent none (older servers) or it was unusable.
      */
     record Answer(String serverTime, Integer nextHeartbeatSeconds, List<String> revokedSerials, List<Granted> leases,
-            List<Ended> ended, List<String> problems, OwnerDirectives.Directives directives) {
+            List<Ended> ended, List<String> problems, OwnerDirectives.Directives directives, List<PeerHost> peers) {
+
+        Answer(String serverTime, Integer nextHeartbeatSeconds, List<String> revokedSerials, List<Granted> leases,
+                List<Ended> ended, List<String> problems, OwnerDirectives.Directives directives) {
+            this(serverTime, nextHeartbeatSeconds, revokedSerials, leases, ended, problems, directives, List.of());
+        }
 
         Answer(String serverTime, Integer nextHeartbeatSeconds, List<String> revokedSerials, List<Granted> leases,
                 List<Ended> ended, List<String> problems) {
             this(serverTime, nextHeartbeatSeconds, revokedSerials, leases, ended, problems, null);
         }
+    }
+
+    /** Another host running an app this host runs, and where its kernel listens (the answer's {@code peers}). */
+    record PeerHost(String hostId, java.net.InetSocketAddress transport) {
     }
 
     /** The answer is not JSON, or not the protocol's shape. */
@@ -219,7 +228,21 @@ final class HeartbeatMessages {
             String reason = end.path("reason").isTextual() ? end.get("reason").asText() : "ended by the server";
             ended.add(new Ended(id, reason));
         }
-        return new Answer(serverTime, next, revoked, leases, ended, problems, DirectiveMessages.directives(root, problems));
+        List<PeerHost> peers = new ArrayList<>();
+        for (JsonNode peer : array(root, "peers")) {
+            String hostId = peer.path("hostId").isTextual() ? peer.get("hostId").asText() : "";
+            String transport = peer.path("transport").isTextual() ? peer.get("transport").asText() : null;
+            try {
+                if (!hostId.matches("[A-Za-z0-9._-]{1,100}")) {
+                    throw new IllegalArgumentException("no usable host id");
+                }
+                peers.add(new PeerHost(hostId, org.isos.kernel.wire.ClientSession.transportAddress(transport)));
+            } catch (IllegalArgumentException e) {
+                problems.add("peers: skipped " + abbreviate(peer) + ": " + e.getMessage());
+            }
+        }
+        return new Answer(serverTime, next, revoked, leases, ended, problems, DirectiveMessages.directives(root, problems),
+                peers);
     }
 
     /** One entry of {@code leases}, its terms checked as an inbox file's are. */

@@ -39,6 +39,7 @@ import org.isos.agent.host.internal.HeartbeatMessages.MalformedAnswer;
 import org.isos.kernel.host.AppHosting;
 import org.isos.kernel.host.Availability;
 import org.isos.kernel.host.PeerDirectory;
+import org.isos.kernel.host.PeerRevocations;
 import org.isos.kernel.host.UsageOutbox;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -115,6 +116,7 @@ public class ServerHeartbeat {
     private volatile UsageOutbox outbox;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile OwnerDirectives directives;
+    private volatile PeerRevocations peerRevocations;
 
     @Activate
     public ServerHeartbeat(BundleContext context, @Reference(name = "survey") HostSurvey survey) throws IOException {
@@ -186,6 +188,24 @@ public class ServerHeartbeat {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The kernel's transport learns every revoked serial this agent knows as soon as it runs (a restarted agent
+     * or kernel included: the serials are kept in {@code agent/revoked-serials}), then each heartbeat's.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindPeerRevocations(PeerRevocations kernel) {
+        peerRevocations = kernel;
+        if (revocations != null) {
+            kernel.revoke(revocations.known());
+        }
+    }
+
+    void unbindPeerRevocations(PeerRevocations kernel) {
+        if (peerRevocations == kernel) {
+            peerRevocations = null;
         }
     }
 
@@ -310,9 +330,20 @@ public class ServerHeartbeat {
         if (owner != null && answer.directives() != null) {
             owner.apply(answer.directives());
         }
+        PeerDirectory directory = peers;
+        if (directory != null) {
+            for (HeartbeatMessages.PeerHost peer : answer.peers()) {
+                directory.put(peer.hostId(), peer.transport());
+            }
+        }
         if (!answer.revokedSerials().isEmpty()) {
             LOG.log(Level.DEBUG, "the server lists revoked certificates: {0}", answer.revokedSerials());
             List<String> serials = answer.revokedSerials();
+            PeerRevocations kernel = peerRevocations;
+            if (kernel != null) {
+                // at once, on this thread: the lease thread may be busy hosting; closing connections does not block
+                kernel.revoke(serials);
+            }
             leaseWorker.execute(() -> revocations.revoked(serials));
         }
         // only the newest answer matters: a queued older one is replaced, not carried out twice

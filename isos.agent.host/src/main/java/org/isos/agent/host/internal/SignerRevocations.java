@@ -57,6 +57,8 @@ final class SignerRevocations {
     private final BiConsumer<String, String> failed;
     /** Lower-case hex serials, oldest first; only the lease thread uses it. */
     private final LinkedHashSet<String> revoked = new LinkedHashSet<>();
+    /** A copy of {@link #revoked} for other threads (the kernel's transport is fed from it). */
+    private volatile Set<String> snapshot = Set.of();
     /** Signer serial by bundle digest: the same bytes, the same signature. */
     private final Map<String, Optional<String>> signers = new HashMap<>();
 
@@ -83,6 +85,7 @@ final class SignerRevocations {
             revoked.remove(revoked.iterator().next());
         }
         if (added) {
+            snapshot = Set.copyOf(revoked);
             save();
         }
         check();
@@ -118,9 +121,9 @@ final class SignerRevocations {
         return ended;
     }
 
-    /** The serials known to be revoked (for tests and the status file). */
+    /** The serials known to be revoked, signers' and hosts' alike; any thread. */
     Set<String> known() {
-        return Set.copyOf(revoked);
+        return snapshot;
     }
 
     private static String normal(String serial) {
@@ -141,6 +144,7 @@ final class SignerRevocations {
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot read " + file + "; revoked serials are learnt again from the server", e);
         }
+        snapshot = Set.copyOf(revoked);
     }
 
     private void save() {

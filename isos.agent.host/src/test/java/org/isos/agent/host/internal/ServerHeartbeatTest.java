@@ -139,6 +139,22 @@ class ServerHeartbeatTest {
     }
 
     @Test
+    void thePeersOfTheAnswerAreReadAndBadOnesNamed() throws Exception {
+        Answer a = HeartbeatMessages.answer("""
+                {"serverTime": "2026-11-28T12:00:01Z", "peers": [{"hostId": "host-b", "transport": "127.0.0.1:4711"},
+                 {"hostId": "host-c", "transport": "[::1]:80"}, {"hostId": "../x", "transport": "127.0.0.1:1"},
+                 {"hostId": "host-d", "transport": "nowhere"}, {"hostId": "host-e"}, 3]}
+                """);
+        assertEquals(List.of("host-b", "host-c"), a.peers().stream().map(HeartbeatMessages.PeerHost::hostId).toList());
+        assertEquals(4711, a.peers().get(0).transport().getPort());
+        assertEquals("127.0.0.1", a.peers().get(0).transport().getHostString());
+        assertEquals(4, a.problems().size(), a.problems().toString());
+        assertTrue(a.problems().get(1).contains("'nowhere' is not host:port"), a.problems().toString());
+        assertEquals(List.of(), HeartbeatMessages.answer("{\"serverTime\": \"2026-11-28T12:00:01Z\"}").peers(),
+                "an older server lists no peers");
+    }
+
+    @Test
     void anOlderServersAnswerHasNoLeases() throws Exception {
         Answer a = HeartbeatMessages.answer("{\"serverTime\":\"2026-11-28T12:00:01Z\",\"nextHeartbeatSeconds\":0}");
         assertNull(a.nextHeartbeatSeconds(), "0 is not a period");

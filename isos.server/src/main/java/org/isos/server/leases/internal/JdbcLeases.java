@@ -715,7 +715,22 @@ public class JdbcLeases implements Leases, AutoCloseable {
                     s.setObject(2, at(now.minus(ENDED_LISTED_FOR)));
                     ended = leases(s);
                 }
-                return new HostLeases(beat, running, ended);
+                List<Lease> peers = List.of();
+                if (!running.isEmpty()) {
+                    // the same buyer's same app elsewhere, where a kernel listens: whom this host's apps may reach
+                    try (PreparedStatement s = c.prepareStatement(SELECT_LEASE + "WHERE l.host_id <> ? AND l.state IN "
+                            + RUNNING + " AND l.expiry > ? AND h.transport_address IS NOT NULL AND EXISTS (SELECT 1 "
+                            + "FROM leases m WHERE m.host_id = ? AND m.state IN " + RUNNING + " AND m.expiry > ? "
+                            + "AND m.buyer_id = l.buyer_id AND m.app = l.app) ORDER BY l.created, l.id "
+                            + "FETCH FIRST " + MAX_PEERS_LISTED + " ROWS ONLY")) {
+                        s.setString(1, hostId);
+                        s.setObject(2, at(now));
+                        s.setString(3, hostId);
+                        s.setObject(4, at(now));
+                        peers = leases(s);
+                    }
+                }
+                return new HostLeases(beat, running, ended, peers);
             });
         } catch (Refusal r) {
             throw (HostRefused) r.getCause();
@@ -1046,6 +1061,9 @@ public class JdbcLeases implements Leases, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ rows
+
+    /** Peer leases a heartbeat answer lists at most (the oldest first). */
+    static final int MAX_PEERS_LISTED = 500;
 
     private static final String SELECT_LEASE = "SELECT l.id, l.buyer_id, l.host_id, l.owner_id, l.bundle_sha256, l.app, "
             + "l.state, l.reason, l.category, l.cpu_share, l.memory_bytes, l.storage_bytes, l.bandwidth_bytes_per_second, "

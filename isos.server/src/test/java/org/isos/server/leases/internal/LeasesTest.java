@@ -297,6 +297,26 @@ class LeasesTest {
     }
 
     @Test
+    void eachHostHearsWhereTheOtherHostsRunningTheSameAppListen() throws Exception {
+        Host mary = host(owner("Mary"), 1.0, 0, "compute");
+        Host ann = host(owner("Ann"), 1.0, 0, "compute");
+        Host john = host(owner("John"), 1.0, 0, "compute");
+        Set<String> running = hostsOf(leases.grant(buyer, request(2)));
+        assertEquals(2, running.size());
+        for (Host host : List.of(mary, ann, john)) {
+            List<Lease> peers = heartbeat(host, List.of()).peers();
+            Set<String> expected = new java.util.HashSet<>(running);
+            if (!expected.remove(host.id())) {
+                expected.clear(); // runs none of the app: hears of no one
+            }
+            assertEquals(expected, hostsOf(peers), "peers of " + host.id());
+            for (Lease peer : peers) {
+                assertEquals(transportOf(peer.hostId()), peer.transportAddress());
+            }
+        }
+    }
+
+    @Test
     void aLeaseLivesPendingActiveRenewedReleasedAndHostsHearOfIt() throws Exception {
         Account mary = owner("Mary");
         Host host = host(mary, 1.0, 0, "compute");

@@ -19,7 +19,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * A test app that uses all four kernel services, driven by text commands from an external client:
  * {@code put K V}, {@code get K}, {@code work N}, {@code usage}, {@code ping-self}, {@code lease},
- * {@code stream N}; anything else is echoed. It records scheduling events in its store.
+ * {@code stream N}, {@code send-to HOST TEXT} (TEXT to this app on host HOST; answers {@code sent to HOST} or
+ * {@code send failed: why}); anything else is echoed. It records scheduling events in its store.
  */
 @Component(service = Echo.class, immediate = true)
 public class EchoApp implements Echo, Communication.MessageListener, SchedulingListener {
@@ -66,6 +67,7 @@ public class EchoApp implements Echo, Communication.MessageListener, SchedulingL
             yield null;
         }
         case "lease" -> lease();
+        case "send-to" -> sendTo(words[1], words.length > 2 ? words[2] : "ping");
         case "stream" -> stream(from, Integer.parseInt(words[1]));
         case "version" -> VERSION_MARK;
         default -> "echo:" + text;
@@ -111,6 +113,22 @@ public class EchoApp implements Echo, Communication.MessageListener, SchedulingL
     private String lease() {
         Lease lease = allocation.lease();
         return lease.id() + " " + lease.buyer() + " " + lease.expiry();
+    }
+
+    /** Waits for the outcome on the delivery thread it was called on: the answer says what became of it. */
+    private String sendTo(String host, String text) {
+        try {
+            communication.send(Peer.host(host), text.getBytes(StandardCharsets.UTF_8)).toCompletableFuture()
+                    .get(20, java.util.concurrent.TimeUnit.SECONDS);
+            return "sent to " + host;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "send failed: " + e.getCause().getMessage();
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "send failed: no outcome within 20 s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "send failed: interrupted";
+        }
     }
 
     private String stream(Peer to, int bytes) {
