@@ -40,6 +40,8 @@ public final class SessionSegmentHolder implements SegmentHolder {
     private final String provider;
     private final String leaseId;
     private final Duration timeout;
+    /** The view ticket presented on every session this holder opens (null for the publisher, who only stores). */
+    private final SegmentMessage ticket;
     /** Requests waiting for their answer or stream, by channel. */
     private final Map<String, CompletableFuture<SegmentMessage>> stores = new ConcurrentHashMap<>();
     private final Map<String, PendingFetch> fetches = new ConcurrentHashMap<>();
@@ -59,6 +61,16 @@ public final class SessionSegmentHolder implements SegmentHolder {
      */
     public SessionSegmentHolder(String hostId, InetSocketAddress transport, List<X509Certificate> trusted,
             String provider, String leaseId, Duration timeout) {
+        this(hostId, transport, trusted, provider, leaseId, timeout, null, null);
+    }
+
+    /**
+     * A holder that presents {@code ticket}, the view ticket the server sold for {@code title}, on each session it
+     * opens, before any fetch: the host serves a title's fragments only to a session with a valid ticket for it.
+     */
+    public SessionSegmentHolder(String hostId, InetSocketAddress transport, List<X509Certificate> trusted,
+            String provider, String leaseId, Duration timeout, String title, String ticket) {
+        this.ticket = ticket == null ? null : SegmentMessage.ticket(title, ticket);
         this.hostId = requireText(hostId, "host id");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.trusted = List.copyOf(trusted);
@@ -78,6 +90,13 @@ public final class SessionSegmentHolder implements SegmentHolder {
             Duration timeout) {
         return new SessionSegmentHolder(holder.hostId(), address(holder.transportAddress(), holder.leaseId()),
                 trusted, provider, holder.leaseId(), timeout);
+    }
+
+    /** A viewer's holder for a manifest's holder slot: it presents the view's {@code ticket} for {@code title}. */
+    public static SessionSegmentHolder of(TitleManifest.Holder holder, String provider, List<X509Certificate> trusted,
+            Duration timeout, String title, String ticket) {
+        return new SessionSegmentHolder(holder.hostId(), address(holder.transportAddress(), holder.leaseId()),
+                trusted, provider, holder.leaseId(), timeout, title, ticket);
     }
 
     /** {@code host:port} (or {@code [v6]:port}) as an unresolved address. */
@@ -274,7 +293,17 @@ public final class SessionSegmentHolder implements SegmentHolder {
                 try (Socket probe = new Socket()) {
                     probe.connect(target, (int) Math.min(timeout.toMillis(), 10_000));
                 }
-                connection = new Connection(ClientSession.open(target, trusted, provider, APP, leaseId));
+                Connection opened = new Connection(ClientSession.open(target, trusted, provider, APP, leaseId));
+                if (ticket != null) {
+                    // the same session carries the fetches after it, in order: the host has it before the first
+                    try {
+                        opened.session.send(ticket.encode());
+                    } catch (IOException e) {
+                        opened.broke("cannot present the view ticket: " + e.getMessage());
+                        throw e;
+                    }
+                }
+                connection = opened;
             } catch (IOException e) {
                 throw new IOException("host " + hostId + " at " + transport + " unreachable: " + e.getMessage(), e);
             }

@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.time.Clock;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +34,11 @@ import org.osgi.service.component.annotations.Reference;
  * {@code frag/<title>/<segment>/<index>}: its writes block while the lease's bandwidth is spent, so the kernel paces
  * the upload to the lease's cap (and meters every byte) without ever holding up the message thread. Between chunks
  * the task checks whether the viewer sent {@code CANCEL} for that fragment, and ends the stream early if so.
+ *
+ * <p>Pay-per-view: a {@code FETCH} is served only on a session that presented ({@code TICKET}) a view ticket for the
+ * title that the ISOS CA signed and that has not expired ({@link ViewTicketCheck}); otherwise it is answered
+ * {@code FAILED} with {@code NO_TICKET}, {@code BAD_TICKET: …} or {@code EXPIRED_TICKET: …}. {@code STORE} needs no
+ * ticket: the publisher fills its hosts before the title is on sale.
  */
 @Component(immediate = true, service = {})
 public class SegmentServer implements Communication.MessageListener {
@@ -48,17 +55,34 @@ public class SegmentServer implements Communication.MessageListener {
     private final Scheduling scheduling;
     /** Fetches being streamed, by requester and channel: their cancelled flags. */
     private final Map<String, AtomicBoolean> inFlight = new ConcurrentHashMap<>();
+    private final ViewTicketCheck tickets;
+    /**
+     * What each session's {@code TICKET} for a title said, by requester and title: the ticket's admission, or the
+     * refusal its fetches get. The kernel does not say when a client session ends, so the least recently used go
+     * first beyond {@link #MAX_SESSION_TICKETS} (such a session hears NO_TICKET and presents its ticket again).
+     */
+    private final Map<String, Object> sessionTickets = new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+            return size() > MAX_SESSION_TICKETS;
+        }
+    };
+
+    static final int MAX_SESSION_TICKETS = 4096;
 
     @Activate
     public SegmentServer(@Reference Allocation allocation, @Reference Communication communication,
             @Reference Scheduling scheduling) {
-        this(allocation.store(), communication, scheduling);
+        this(allocation.store(), communication, scheduling, ViewTicketCheck.bundled(Clock.systemUTC()));
     }
 
-    SegmentServer(BlobStore store, Communication communication, Scheduling scheduling) {
+    SegmentServer(BlobStore store, Communication communication, Scheduling scheduling, ViewTicketCheck tickets) {
         this.store = store;
         this.communication = communication;
         this.scheduling = scheduling;
+        this.tickets = tickets;
         communication.listen(this);
     }
 
@@ -94,7 +118,11 @@ public class SegmentServer implements Communication.MessageListener {
             }
             yield null; // the stream's early end is the answer; a fetch already done has nothing to stop
         }
-        default -> failed(message, "a host takes STORE, FETCH and CANCEL, not " + message.op());
+        case TICKET -> {
+            presented(from, message);
+            yield null; // a bad ticket's reason is what the session's fetches of the title hear
+        }
+        default -> failed(message, "a host takes STORE, FETCH, CANCEL and TICKET, not " + message.op());
         };
     }
 
@@ -117,7 +145,41 @@ public class SegmentServer implements Communication.MessageListener {
         return SegmentMessage.stored(message.title(), message.segment(), message.index(), actual);
     }
 
+    /** Checks a session's ticket once and remembers the outcome for its fetches of that title. */
+    private void presented(Peer from, SegmentMessage message) {
+        Object outcome;
+        try {
+            outcome = tickets.check(message.ticket(), message.title());
+        } catch (IllegalArgumentException e) {
+            outcome = e.getMessage();
+        }
+        synchronized (sessionTickets) {
+            sessionTickets.put(ticketKey(from, message.title()), outcome);
+        }
+    }
+
+    /** Null when the session may fetch fragments of {@code title}, else the refusal it hears. */
+    String refusal(Peer from, String title) {
+        Object outcome;
+        synchronized (sessionTickets) {
+            outcome = sessionTickets.get(ticketKey(from, title));
+        }
+        if (outcome == null) {
+            return "NO_TICKET: this session presented no view ticket for " + title + "; buy a view (POST /v1/titles/"
+                    + title + "/views) and send its ticket (TICKET) before FETCH";
+        }
+        if (outcome instanceof ViewTicketCheck.Admit admit) {
+            return tickets.now().isBefore(admit.expires()) ? null
+                    : ViewTicketCheck.expired(title, admit.viewId(), admit.expires());
+        }
+        return (String) outcome;
+    }
+
     private SegmentMessage fetch(Peer from, SegmentMessage message) {
+        String refused = refusal(from, message.title());
+        if (refused != null) {
+            return failed(message, refused);
+        }
         String place = message.title() + "/" + message.segment() + "/" + message.index();
         Optional<byte[]> blob = store.get(key(message.title(), message.segment(), message.index()));
         if (blob.isEmpty()) {
@@ -201,6 +263,10 @@ public class SegmentServer implements Communication.MessageListener {
 
     static String key(String title, int segment, int index) {
         return KEY_PREFIX + title + "/" + segment + "/" + index;
+    }
+
+    private static String ticketKey(Peer from, String title) {
+        return from.kind() + ":" + from.id() + " " + title;
     }
 
     private static String flightKey(Peer from, String channel) {

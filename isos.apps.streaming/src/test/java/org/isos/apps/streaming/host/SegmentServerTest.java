@@ -53,7 +53,20 @@ class SegmentServerTest {
     final MemoryStore store = new MemoryStore(200_000);
     final Wire wire = new Wire();
     final Kernel kernel = new Kernel();
-    final SegmentServer server = new SegmentServer(store, wire, kernel);
+    final ViewTicketCheck tickets = new ViewTicketCheck(TestTickets.CA.getPublic(), java.time.Clock.systemUTC());
+    final SegmentServer server = withTickets(new SegmentServer(store, wire, kernel, tickets));
+
+    /** Both viewers present valid tickets for the titles these tests fetch (ViewTicketTest: without them). */
+    static SegmentServer withTickets(SegmentServer server) {
+        Instant expires = Instant.now().plusSeconds(3600);
+        for (String title : List.of(TITLE, "other", "T".repeat(SegmentMessage.MAX_TITLE_CHARS))) {
+            for (Peer viewer : List.of(CLIENT, OTHER)) {
+                server.received(viewer, SegmentMessage.ticket(title, TestTickets.ticket(TestTickets.CA.getPrivate(),
+                        title, expires)).encode());
+            }
+        }
+        return server;
+    }
 
     @Test
     void listensOnCommunicationAndUsesTheLeasesStore() {
@@ -282,7 +295,7 @@ class SegmentServerTest {
     void quotaOverflowFailsNamingTheQuota() {
         MemoryStore small = new MemoryStore(100_000);
         Wire wire = new Wire();
-        SegmentServer server = new SegmentServer(small, wire, kernel);
+        SegmentServer server = new SegmentServer(small, wire, kernel, tickets);
         byte[] first = bytes(60_000, 12);
         server.received(CLIENT, SegmentMessage.store(TITLE, 0, 0, hex(first), first).encode());
         assertEquals(Op.STORED, SegmentMessage.decode(wire.sent.remove(0).bytes).op());
@@ -344,9 +357,9 @@ class SegmentServerTest {
         assertTrue(SegmentMessage.decode(wire.sent.remove(0).bytes).reason().startsWith("unreadable request: title '/'"));
 
         String id = hex(bytes(10, 1));
-        assertEquals("a host takes STORE, FETCH and CANCEL, not STORED",
+        assertEquals("a host takes STORE, FETCH, CANCEL and TICKET, not STORED",
                 ask(SegmentMessage.stored(TITLE, 0, 0, id)).reason());
-        assertEquals("a host takes STORE, FETCH and CANCEL, not FAILED",
+        assertEquals("a host takes STORE, FETCH, CANCEL and TICKET, not FAILED",
                 ask(SegmentMessage.failed(TITLE, 0, 0, "x")).reason());
         assertTrue(wire.sent.isEmpty());
     }

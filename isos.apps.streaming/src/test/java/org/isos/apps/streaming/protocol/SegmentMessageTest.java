@@ -64,6 +64,21 @@ class SegmentMessageTest {
     }
 
     @Test
+    void aTicketTravelsAsItsTextAndMustFit() {
+        String ticket = "eyJ2IjoxfQ.MEUCIQ-_x";
+        SegmentMessage back = SegmentMessage.decode(SegmentMessage.ticket(TITLE, ticket).encode());
+        assertEquals(Op.TICKET, back.op());
+        assertEquals(TITLE, back.title());
+        assertEquals(ticket, back.ticket());
+        assertTrue(back.toString().startsWith("TICKET " + TITLE + "/0/0 ("), "the ticket itself is not logged");
+        assertEquals("TICKET needs a view ticket of 1 to 4096 bytes, got 0",
+                assertThrows(IllegalArgumentException.class, () -> SegmentMessage.ticket(TITLE, "")).getMessage());
+        assertEquals("TICKET needs a view ticket of 1 to 4096 bytes, got 4097", assertThrows(
+                IllegalArgumentException.class, () -> SegmentMessage.ticket(TITLE, "x".repeat(4097))).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new SegmentMessage(Op.TICKET, TITLE, 0, 0, ID, new byte[1]));
+    }
+
+    @Test
     void channelsNameTheFragment() {
         assertEquals("frag/" + TITLE + "/3/7", SegmentMessage.channel(TITLE, 3, 7));
         assertEquals("frag/" + TITLE + "/3/7", SegmentMessage.fetch(TITLE, 3, 7).channel());
