@@ -1,0 +1,2 @@
+-- Placeholder for version 10, assigned to another branch (the migration loader wants versions without gaps).
+-- Merging: drop this file and its line in migrations.list in favour of that branch's V010.
