@@ -96,14 +96,13 @@ class StreamingE2ETest {
         // no fragment without a view ticket signed by the CA, for this title
         session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0]).encode());
         assertTrue(expect(session, Op.FAILED, 7, 0).reason().startsWith("NO_TICKET: "));
-        session.send(SegmentMessage.ticket(TITLE, ticket(Jars.pki().key("buyer-a"), TITLE)).encode());
-        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0]).encode());
+        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0], ticket(Jars.pki().key("buyer-a"), TITLE)).encode());
         assertEquals("BAD_TICKET: its signature is not the ISOS CA's", expect(session, Op.FAILED, 7, 0).reason());
-        session.send(SegmentMessage.ticket(TITLE, ticket(Jars.pki().key("ca"), TITLE)).encode());
+        String ticket = ticket(Jars.pki().key("ca"), TITLE);
 
         // a viewer fetches fragment 0: it comes over a kernel stream, byte-identical, paced by the lease's cap
         long start = System.nanoTime();
-        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0]).encode());
+        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0], ticket).encode());
         ClientSession.IncomingStream stream = session.acceptStream(REPLY);
         assertEquals(SegmentMessage.channel(TITLE, 7, 0), stream.channel());
         byte[] received;
@@ -119,7 +118,7 @@ class StreamingE2ETest {
         assertTrue(rate <= 1.5 * CAP, "goodput " + rate + " bytes/s is over 1.5x the cap of " + CAP);
 
         // a second fetch is cancelled after its first bytes: the stream ends early, with a true prefix
-        session.send(SegmentMessage.fetch(TITLE, 7, 1).encode());
+        session.send(SegmentMessage.fetch(TITLE, 7, 1, "", ticket).encode());
         ClientSession.IncomingStream second = session.acceptStream(REPLY);
         assertEquals(SegmentMessage.channel(TITLE, 7, 1), second.channel());
         ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -138,11 +137,12 @@ class StreamingE2ETest {
         assertArrayEquals(Arrays.copyOf(fragments[1], prefix.length), prefix);
 
         // a fragment the host does not hold, and one that is not the expected one: FAILED, no stream
-        session.send(SegmentMessage.fetch(TITLE, 8, 0).encode());
+        session.send(SegmentMessage.fetch(TITLE, 8, 0, "", ticket).encode());
         assertTrue(expect(session, Op.FAILED, 8, 0).reason().startsWith("no fragment"));
-        session.send(SegmentMessage.fetch("other-title", 7, 0).encode());
-        assertTrue(expect(session, Op.FAILED, 7, 0).reason().startsWith("NO_TICKET: "), "the ticket is for " + TITLE);
-        session.send(SegmentMessage.fetch(TITLE, 7, 2, ids[0]).encode());
+        session.send(SegmentMessage.fetch("other-title", 7, 0, "", ticket).encode());
+        assertEquals("BAD_TICKET: the ticket is for " + TITLE + ", not other-title",
+                expect(session, Op.FAILED, 7, 0).reason());
+        session.send(SegmentMessage.fetch(TITLE, 7, 2, ids[0], ticket).encode());
         assertTrue(expect(session, Op.FAILED, 7, 2).reason().contains("not " + ids[0]));
     }
 

@@ -112,7 +112,7 @@ class StreamWorldE2ETest {
         TitleManifest.Holder slot = manifest.holders().get(fragment.holder());
         String noTicket = refusal(SessionSegmentHolder.of(slot, provider, List.of(world.ca()), Duration.ofSeconds(20)),
                 fragment);
-        assertTrue(noTicket.contains("NO_TICKET: this session presented no view ticket for " + TITLE), noTicket);
+        assertTrue(noTicket.contains("NO_TICKET: a fetch of " + TITLE + " needs the view ticket"), noTicket);
         // a ticket that says the right things, signed by a key that is not the ISOS CA's
         String forged = refusal(SessionSegmentHolder.of(slot, provider, List.of(world.ca()), Duration.ofSeconds(20),
                 TITLE, forgedTicket(TITLE)), fragment);

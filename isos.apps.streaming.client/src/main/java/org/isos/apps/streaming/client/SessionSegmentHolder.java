@@ -40,8 +40,9 @@ public final class SessionSegmentHolder implements SegmentHolder {
     private final String provider;
     private final String leaseId;
     private final Duration timeout;
-    /** The view ticket presented on every session this holder opens (null for the publisher, who only stores). */
-    private final SegmentMessage ticket;
+    /** The view ticket every fetch of {@link #ticketTitle} presents (null for the publisher, who only stores). */
+    private final String ticket;
+    private final String ticketTitle;
     /** Requests waiting for their answer or stream, by channel. */
     private final Map<String, CompletableFuture<SegmentMessage>> stores = new ConcurrentHashMap<>();
     private final Map<String, PendingFetch> fetches = new ConcurrentHashMap<>();
@@ -65,12 +66,13 @@ public final class SessionSegmentHolder implements SegmentHolder {
     }
 
     /**
-     * A holder that presents {@code ticket}, the view ticket the server sold for {@code title}, on each session it
-     * opens, before any fetch: the host serves a title's fragments only to a session with a valid ticket for it.
+     * A holder whose fetches of {@code title} present {@code ticket}, the view ticket the server sold with a view of
+     * it: the host serves a title's fragments only to a fetch with a valid ticket for it.
      */
     public SessionSegmentHolder(String hostId, InetSocketAddress transport, List<X509Certificate> trusted,
             String provider, String leaseId, Duration timeout, String title, String ticket) {
-        this.ticket = ticket == null ? null : SegmentMessage.ticket(title, ticket);
+        this.ticket = ticket;
+        this.ticketTitle = title;
         this.hostId = requireText(hostId, "host id");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.trusted = List.copyOf(trusted);
@@ -145,7 +147,8 @@ public final class SessionSegmentHolder implements SegmentHolder {
 
     @Override
     public Fetch fetch(String title, int segment, int index, String fragmentId, Receiver receiver) {
-        SegmentMessage request = SegmentMessage.fetch(title, segment, index, fragmentId);
+        SegmentMessage request = SegmentMessage.fetch(title, segment, index, fragmentId,
+                title.equals(ticketTitle) ? ticket : null);
         String channel = request.channel();
         PendingFetch pending = new PendingFetch(receiver);
         fetches.put(channel, pending);
@@ -293,17 +296,7 @@ public final class SessionSegmentHolder implements SegmentHolder {
                 try (Socket probe = new Socket()) {
                     probe.connect(target, (int) Math.min(timeout.toMillis(), 10_000));
                 }
-                Connection opened = new Connection(ClientSession.open(target, trusted, provider, APP, leaseId));
-                if (ticket != null) {
-                    // the same session carries the fetches after it, in order: the host has it before the first
-                    try {
-                        opened.session.send(ticket.encode());
-                    } catch (IOException e) {
-                        opened.broke("cannot present the view ticket: " + e.getMessage());
-                        throw e;
-                    }
-                }
-                connection = opened;
+                connection = new Connection(ClientSession.open(target, trusted, provider, APP, leaseId));
             } catch (IOException e) {
                 throw new IOException("host " + hostId + " at " + transport + " unreachable: " + e.getMessage(), e);
             }

@@ -5,8 +5,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,8 +35,8 @@ import org.osgi.service.component.annotations.Reference;
  * the upload to the lease's cap (and meters every byte) without ever holding up the message thread. Between chunks
  * the task checks whether the viewer sent {@code CANCEL} for that fragment, and ends the stream early if so.
  *
- * <p>Pay-per-view: a {@code FETCH} is served only on a session that presented ({@code TICKET}) a view ticket for the
- * title that the ISOS CA signed and that has not expired ({@link ViewTicketCheck}); otherwise it is answered
+ * <p>Pay-per-view: a {@code FETCH} is served only when it carries a view ticket for the title that the ISOS CA
+ * signed and that has not expired ({@link ViewTicketCheck}); otherwise it is answered
  * {@code FAILED} with {@code NO_TICKET}, {@code BAD_TICKET: …} or {@code EXPIRED_TICKET: …}. {@code STORE} needs no
  * ticket: the publisher fills its hosts before the title is on sale.
  */
@@ -57,20 +57,20 @@ public class SegmentServer implements Communication.MessageListener {
     private final Map<String, AtomicBoolean> inFlight = new ConcurrentHashMap<>();
     private final ViewTicketCheck tickets;
     /**
-     * What each session's {@code TICKET} for a title said, by requester and title: the ticket's admission, or the
-     * refusal its fetches get. The kernel does not say when a client session ends, so the least recently used go
-     * first beyond {@link #MAX_SESSION_TICKETS} (such a session hears NO_TICKET and presents its ticket again).
+     * Tickets checked, by their text: the admission, or the refusal (a forged ticket is refused again at once). A
+     * viewer presents the same ticket on every fetch, so the signature is checked once per ticket; the least
+     * recently used go first beyond {@link #MAX_CHECKED_TICKETS}.
      */
-    private final Map<String, Object> sessionTickets = new LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<String, Object> checkedTickets = new LinkedHashMap<>(64, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
-            return size() > MAX_SESSION_TICKETS;
+            return size() > MAX_CHECKED_TICKETS;
         }
     };
 
-    static final int MAX_SESSION_TICKETS = 4096;
+    static final int MAX_CHECKED_TICKETS = 4096;
 
     @Activate
     public SegmentServer(@Reference Allocation allocation, @Reference Communication communication,
@@ -118,11 +118,7 @@ public class SegmentServer implements Communication.MessageListener {
             }
             yield null; // the stream's early end is the answer; a fetch already done has nothing to stop
         }
-        case TICKET -> {
-            presented(from, message);
-            yield null; // a bad ticket's reason is what the session's fetches of the title hear
-        }
-        default -> failed(message, "a host takes STORE, FETCH, CANCEL and TICKET, not " + message.op());
+        default -> failed(message, "a host takes STORE, FETCH and CANCEL, not " + message.op());
         };
     }
 
@@ -145,38 +141,40 @@ public class SegmentServer implements Communication.MessageListener {
         return SegmentMessage.stored(message.title(), message.segment(), message.index(), actual);
     }
 
-    /** Checks a session's ticket once and remembers the outcome for its fetches of that title. */
-    private void presented(Peer from, SegmentMessage message) {
-        Object outcome;
-        try {
-            outcome = tickets.check(message.ticket(), message.title());
-        } catch (IllegalArgumentException e) {
-            outcome = e.getMessage();
+    /** Null when {@code fetch}'s ticket lets it have a fragment of its title, else the refusal it hears. */
+    String refusal(SegmentMessage fetch) {
+        String ticket = fetch.ticket();
+        String title = fetch.title();
+        if (ticket.isEmpty()) {
+            return "NO_TICKET: a fetch of " + title + " needs the view ticket the server sells with a view"
+                    + " (POST /v1/titles/" + title + "/views)";
         }
-        synchronized (sessionTickets) {
-            sessionTickets.put(ticketKey(from, message.title()), outcome);
-        }
-    }
-
-    /** Null when the session may fetch fragments of {@code title}, else the refusal it hears. */
-    String refusal(Peer from, String title) {
         Object outcome;
-        synchronized (sessionTickets) {
-            outcome = sessionTickets.get(ticketKey(from, title));
+        synchronized (checkedTickets) {
+            outcome = checkedTickets.get(ticket);
         }
         if (outcome == null) {
-            return "NO_TICKET: this session presented no view ticket for " + title + "; buy a view (POST /v1/titles/"
-                    + title + "/views) and send its ticket (TICKET) before FETCH";
+            try {
+                outcome = tickets.check(ticket);
+            } catch (IllegalArgumentException e) {
+                outcome = e.getMessage();
+            }
+            synchronized (checkedTickets) {
+                checkedTickets.put(ticket, outcome);
+            }
         }
-        if (outcome instanceof ViewTicketCheck.Admit admit) {
-            return tickets.now().isBefore(admit.expires()) ? null
-                    : ViewTicketCheck.expired(title, admit.viewId(), admit.expires());
+        if (!(outcome instanceof ViewTicketCheck.Admit admit)) {
+            return (String) outcome;
         }
-        return (String) outcome;
+        if (!admit.title().equals(title)) {
+            return "BAD_TICKET: the ticket is for " + admit.title() + ", not " + title;
+        }
+        return tickets.now().isBefore(admit.expires()) ? null
+                : ViewTicketCheck.expired(title, admit.viewId(), admit.expires());
     }
 
     private SegmentMessage fetch(Peer from, SegmentMessage message) {
-        String refused = refusal(from, message.title());
+        String refused = refusal(message);
         if (refused != null) {
             return failed(message, refused);
         }
@@ -263,10 +261,6 @@ public class SegmentServer implements Communication.MessageListener {
 
     static String key(String title, int segment, int index) {
         return KEY_PREFIX + title + "/" + segment + "/" + index;
-    }
-
-    private static String ticketKey(Peer from, String title) {
-        return from.kind() + ":" + from.id() + " " + title;
     }
 
     private static String flightKey(Peer from, String channel) {

@@ -21,10 +21,10 @@ import org.isos.kernel.api.Communication;
  * <li>client → host: {@code STORE} (title, segment, index, id, fragment bytes), {@code FETCH} (title, segment,
  * index, and optionally the id the client expects), {@code CANCEL} (title, segment, index);</li>
  * <li>host → client: {@code STORED} (title, segment, index, id), {@code FAILED} (the request's title, segment and
- * index, a UTF-8 reason); and, since 1.1, {@code TICKET} (title, the server's view ticket for it as UTF-8 payload),
- * which the host keeps for the session: it serves a {@code FETCH} only on a session with a valid ticket for the
- * title, and otherwise answers {@code FAILED} with {@code NO_TICKET}, {@code BAD_TICKET: …} or
- * {@code EXPIRED_TICKET: …}. A {@code FETCH} that succeeds is answered not with a message but with a kernel byte stream
+ * index, a UTF-8 reason). Since 1.1 a {@code FETCH} carries the server's view ticket for the title as its UTF-8
+ * payload, and a host serves only a fetch with a valid ticket, answering others {@code FAILED} with
+ * {@code NO_TICKET: …}, {@code BAD_TICKET: …} or {@code EXPIRED_TICKET: …}. A {@code FETCH} that succeeds is
+ * answered not with a message but with a kernel byte stream
  * on the channel {@link #channel(String, int, int) frag/&lt;title&gt;/&lt;segment&gt;/&lt;index&gt;} that carries
  * the fragment's bytes, paced by the host lease's bandwidth cap; a {@code CANCEL} ends that stream early.</li>
  * </ul>
@@ -37,9 +37,7 @@ import org.isos.kernel.api.Communication;
 public record SegmentMessage(Op op, String title, int segment, int index, String fragmentId, byte[] payload) {
 
     public enum Op {
-        STORE, STORED, FETCH, CANCEL, FAILED,
-        /** client → host: a view ticket for the title, kept for the rest of the session (added in 1.1). */
-        TICKET
+        STORE, STORED, FETCH, CANCEL, FAILED
     }
 
     public static final int VERSION = 1;
@@ -56,7 +54,7 @@ public record SegmentMessage(Op op, String title, int segment, int index, String
     /** The largest fragment (or reason) one message carries. */
     public static final int MAX_PAYLOAD_BYTES = Communication.MAX_MESSAGE_BYTES - HEADER_BYTES;
 
-    /** The longest view ticket a {@code TICKET} carries. */
+    /** The longest view ticket a {@code FETCH} carries. */
     public static final int MAX_TICKET_BYTES = 4096;
 
     /** The prefix of the channel on which a host streams a fetched fragment. */
@@ -115,14 +113,14 @@ public record SegmentMessage(Op op, String title, int segment, int index, String
                 throw new IllegalArgumentException("STORE needs the fragment's bytes, got none");
             }
         }
-        case STORED, FETCH, CANCEL -> {
+        case STORED, CANCEL -> {
             if (payload.length != 0) {
                 throw new IllegalArgumentException(op + " carries no payload, got " + payload.length + " bytes");
             }
         }
-        case TICKET -> {
-            if (payload.length == 0 || payload.length > MAX_TICKET_BYTES) {
-                throw new IllegalArgumentException("TICKET needs a view ticket of 1 to " + MAX_TICKET_BYTES
+        case FETCH -> {
+            if (payload.length > MAX_TICKET_BYTES) {
+                throw new IllegalArgumentException("FETCH carries a view ticket of at most " + MAX_TICKET_BYTES
                         + " bytes, got " + payload.length);
             }
         }
@@ -155,15 +153,15 @@ public record SegmentMessage(Op op, String title, int segment, int index, String
     }
 
     /**
-     * The view ticket the server sold with a view of {@code title}: a host serves {@code FETCH}es of a title only on
-     * a session that presented a valid ticket for it (it answers {@code TICKET} with nothing; a bad ticket's reason
-     * comes back on the session's fetches of that title).
+     * A fetch that presents {@code ticket}, the view ticket the server sold with a view of the title (since 1.1): a
+     * host serves a title's fragments only to a fetch with a valid ticket for it.
      */
-    public static SegmentMessage ticket(String title, String ticket) {
-        return new SegmentMessage(Op.TICKET, title, 0, 0, "", ticket.getBytes(StandardCharsets.UTF_8));
+    public static SegmentMessage fetch(String title, int segment, int index, String fragmentId, String ticket) {
+        return new SegmentMessage(Op.FETCH, title, segment, index, fragmentId,
+                ticket == null ? null : ticket.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The view ticket of a {@code TICKET}, as text. */
+    /** The view ticket a {@code FETCH} presents, as text; empty when it presents none. */
     public String ticket() {
         return new String(payload, StandardCharsets.UTF_8);
     }

@@ -38,62 +38,59 @@ class ViewTicketTest {
     }
 
     @Test
-    void aValidTicketOpensTheTitleToThatSessionOnly() {
-        present(VIEWER, TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(3600)));
-        assertTrue(wire.sent.isEmpty(), "a TICKET is answered by nothing");
-        server.received(VIEWER, SegmentMessage.fetch(TITLE, 0, 0, id()).encode());
+    void aFetchWithAValidTicketIsServed() {
+        String ticket = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(3600));
+        server.received(VIEWER, SegmentMessage.fetch(TITLE, 0, 0, id(), ticket).encode());
         assertTrue(wire.sent.isEmpty(), "served: " + wire.sent);
         assertArrayEquals(fragment, wire.streams.get(0).bytes.toByteArray());
-        // the ticket belongs to the session that presented it, not to whoever knows the host
-        assertTrue(refusal(Peer.client("viewer-2")).startsWith("NO_TICKET: this session presented no view ticket for "
-                + TITLE), wire.sent.toString());
+        // the ticket is a bearer token: whoever holds it is served, and it is checked once
+        server.received(Peer.client("viewer-2"), SegmentMessage.fetch(TITLE, 0, 0, id(), ticket).encode());
+        assertEquals(2, wire.streams.size(), wire.sent.toString());
     }
 
     @Test
     void noTicketIsRefused() {
-        assertEquals("NO_TICKET: this session presented no view ticket for " + TITLE + "; buy a view (POST /v1/titles/"
-                + TITLE + "/views) and send its ticket (TICKET) before FETCH", refusal(VIEWER));
+        assertEquals("NO_TICKET: a fetch of " + TITLE + " needs the view ticket the server sells with a view (POST"
+                + " /v1/titles/" + TITLE + "/views)", refusal(null));
         assertTrue(wire.streams.isEmpty());
     }
 
     @Test
     void aForgedTicketIsRefused() {
-        present(VIEWER, TestTickets.ticket(TestTickets.FORGER.getPrivate(), TITLE, clock.now.plusSeconds(3600)));
-        assertEquals("BAD_TICKET: its signature is not the ISOS CA's", refusal(VIEWER));
+        assertEquals("BAD_TICKET: its signature is not the ISOS CA's", refusal(TestTickets.ticket(
+                TestTickets.FORGER.getPrivate(), TITLE, clock.now.plusSeconds(3600))));
         // a genuine ticket's payload changed after signing: a longer expiry, say
         String genuine = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(60));
         String longer = TestTickets.b64(("{\"v\":1,\"title\":\"" + TITLE + "\",\"exp\":" + clock.now.plusSeconds(99_999)
                 .getEpochSecond() + "}").getBytes());
-        present(VIEWER, longer + genuine.substring(genuine.indexOf('.')));
-        assertEquals("BAD_TICKET: its signature is not the ISOS CA's", refusal(VIEWER));
-        present(VIEWER, "garbage");
-        assertEquals("BAD_TICKET: not a view ticket (base64url payload '.' base64url signature)", refusal(VIEWER));
-        present(VIEWER, TestTickets.signed(TestTickets.CA.getPrivate(), "{\"v\":1,\"title\":\"" + TITLE + "\"}"));
-        assertEquals("BAD_TICKET: its payload lacks v 1, a title or an exp", refusal(VIEWER));
-        present(VIEWER, TestTickets.signed(TestTickets.CA.getPrivate(), "[1]"));
-        assertTrue(refusal(VIEWER).startsWith("BAD_TICKET: its payload is not a flat JSON object"));
+        assertEquals("BAD_TICKET: its signature is not the ISOS CA's",
+                refusal(longer + genuine.substring(genuine.indexOf('.'))));
+        assertEquals("BAD_TICKET: not a view ticket (base64url payload '.' base64url signature)", refusal("garbage"));
+        assertEquals("BAD_TICKET: its payload lacks v 1, a title or an exp", refusal(TestTickets.signed(
+                TestTickets.CA.getPrivate(), "{\"v\":1,\"title\":\"" + TITLE + "\"}")));
+        assertTrue(refusal(TestTickets.signed(TestTickets.CA.getPrivate(), "[1]"))
+                .startsWith("BAD_TICKET: its payload is not a flat JSON object"));
         assertTrue(wire.streams.isEmpty());
     }
 
     @Test
     void anotherTitlesTicketIsRefused() {
-        present(VIEWER, TestTickets.ticket(TestTickets.CA.getPrivate(), "cheap.ts", clock.now.plusSeconds(3600)));
-        assertEquals("BAD_TICKET: the ticket is for cheap.ts, not " + TITLE, refusal(VIEWER));
+        assertEquals("BAD_TICKET: the ticket is for cheap.ts, not " + TITLE, refusal(TestTickets.ticket(
+                TestTickets.CA.getPrivate(), "cheap.ts", clock.now.plusSeconds(3600))));
         assertTrue(wire.streams.isEmpty());
     }
 
     @Test
-    void anExpiredTicketIsRefusedAndOneThatExpiresMidSessionStopsServing() {
-        present(VIEWER, TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.minusSeconds(1)));
-        assertTrue(refusal(VIEWER).startsWith("EXPIRED_TICKET: view view-1 of " + TITLE + " expired at "),
-                wire.sent.toString());
+    void anExpiredTicketIsRefusedAndOneThatExpiresWhileWatchingStopsServing() {
+        assertTrue(refusal(TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.minusSeconds(1)))
+                .startsWith("EXPIRED_TICKET: view view-1 of " + TITLE + " expired at "), wire.sent.toString());
 
         Instant expires = clock.now.plusSeconds(60);
-        present(VIEWER, TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, expires));
-        server.received(VIEWER, SegmentMessage.fetch(TITLE, 0, 0).encode());
+        String ticket = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, expires);
+        server.received(VIEWER, SegmentMessage.fetch(TITLE, 0, 0, "", ticket).encode());
         assertEquals(1, wire.streams.size(), "served while valid");
         clock.now = expires;
-        assertEquals(ViewTicketCheck.expired(TITLE, "view-1", expires), refusal(VIEWER));
+        assertEquals(ViewTicketCheck.expired(TITLE, "view-1", expires), refusal(ticket), "the cached check too");
         assertEquals(1, wire.streams.size());
     }
 
@@ -101,7 +98,7 @@ class ViewTicketTest {
     void anAppWithoutTheCaCertificateServesNothing() {
         ViewTicketCheck bundled = ViewTicketCheck.bundled(clock); // no OSGI-INF/isos/view-ticket-ca.pem in tests
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> bundled.check(
-                TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(60)), TITLE));
+                TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(60))));
         assertTrue(refused.getMessage().startsWith("BAD_TICKET: cannot be checked: this host's copy of the app carries"
                 + " no ISOS CA certificate"), refused.getMessage());
     }
@@ -120,13 +117,9 @@ class ViewTicketTest {
         }
     }
 
-    private void present(Peer from, String ticket) {
-        server.received(from, SegmentMessage.ticket(TITLE, ticket).encode());
-    }
-
-    /** A fetch from {@code from}: the FAILED reason it gets. */
-    private String refusal(Peer from) {
-        server.received(from, SegmentMessage.fetch(TITLE, 0, 0).encode());
+    /** A fetch presenting {@code ticket} (none when null): the FAILED reason it gets. */
+    private String refusal(String ticket) {
+        server.received(VIEWER, SegmentMessage.fetch(TITLE, 0, 0, "", ticket).encode());
         SegmentMessage reply = SegmentMessage.decode(wire.sent.remove(wire.sent.size() - 1).bytes());
         assertEquals(Op.FAILED, reply.op(), reply::toString);
         return reply.reason();
