@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code isos stream play TITLE [-o FILE | -]}: buys a view of a title from the server (the provider's price, paid
- * once per view id; the answer carries the manifest), then plays it from its holders with the deadline-aware viewer,
+ * once per view id; the answer carries the manifest and a view ticket, which it presents to every host before
+ * fetching), then plays it from its holders with the deadline-aware viewer,
  * in order, into FILE or stdout (for a player: {@code isos stream play T - | ffplay -}); the charge, then one status
  * line on stderr (progress, buffer, rate, hosts in use, stalls), then a summary. Nothing is written when the view
  * cannot be bought.
@@ -98,11 +99,13 @@ final class StreamPlayCommand extends Verb {
         }
         ServerConnection connection = server.withToken();
         X509Certificate caCert = ca(server.ca != null ? server.ca.toAbsolutePath() : server.home().resolve("ca.pem"));
-        TitleManifest manifest = buyView(connection, id);
+        Bought bought = buyView(connection, id);
+        TitleManifest manifest = bought.manifest();
         boolean toStdout = output == null || output.equals("-");
         List<SessionSegmentHolder> holders = new ArrayList<>();
         for (TitleManifest.Holder h : manifest.holders()) {
-            holders.add(SessionSegmentHolder.of(h, manifest.provider(), List.of(caCert), Duration.ofSeconds(10)));
+            holders.add(SessionSegmentHolder.of(h, manifest.provider(), List.of(caCert), Duration.ofSeconds(10), title,
+                    bought.ticket()));
         }
         Viewer.Options options = Viewer.Options.defaults().withHedge(hedge)
                 .withStallTimeout(Duration.ofMillis(stallMillis));
@@ -154,8 +157,15 @@ final class StreamPlayCommand extends Verb {
         return 0;
     }
 
-    /** Buys the view (or finds it bought, for a repeated id) and says what it cost; the manifest to play. */
-    private TitleManifest buyView(ServerConnection connection, String id) {
+    /** A view bought: the manifest to play and the view ticket the hosts want first. */
+    private record Bought(TitleManifest manifest, String ticket) {
+    }
+
+    /**
+     * Buys the view (or finds it bought, for a repeated id: a fresh ticket, no charge) and says what it cost; the
+     * manifest to play and the ticket.
+     */
+    private Bought buyView(ServerConnection connection, String id) {
         JsonNode view;
         try {
             view = connection.post("/v1/titles/" + ServerConnection.encode(title) + "/views",
@@ -186,8 +196,13 @@ final class StreamPlayCommand extends Verb {
                         + text(view, "provider") + ": " + credits(view, "providerMicros") + ", ISOS fee "
                         + credits(view, "feeMicros") + ")";
         progress(title + ": " + charge);
+        String ticket = view.path("ticket").asText("");
+        if (ticket.isEmpty() || ticket.length() > SegmentMessage.MAX_TICKET_BYTES) {
+            throw new CliFailure("the server sold the view of " + title + " without a usable view ticket: the hosts"
+                    + " would refuse it (a server older than the hosts' app?)");
+        }
         try {
-            return TitleManifest.fromJson(view.path("manifest").toString());
+            return new Bought(TitleManifest.fromJson(view.path("manifest").toString()), ticket);
         } catch (IllegalArgumentException e) {
             throw new CliFailure("the server's manifest of " + title + " cannot be played: " + e.getMessage(), e);
         }

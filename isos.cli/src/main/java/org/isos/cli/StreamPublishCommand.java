@@ -17,6 +17,7 @@ import org.isos.apps.streaming.client.Publisher;
 import org.isos.apps.streaming.client.SessionSegmentHolder;
 import org.isos.apps.streaming.client.StreamException;
 import org.isos.apps.streaming.client.TitleManifest;
+import org.isos.apps.streaming.client.ViewTicketAnchor;
 import org.isos.apps.streaming.protocol.SegmentMessage;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -151,7 +152,7 @@ final class StreamPublishCommand extends Verb {
         List<X509Certificate> trusted = List.of(caCertificate());
         String provider = text(connection.get("/v1/me"), "id");
 
-        String bundle = uploadApp(connection, home);
+        String bundle = uploadApp(connection, home, trusted.get(0));
         long segments = (size + segmentBytes - 1) / segmentBytes;
         // one fragment of every segment per host, each kept with its 32-byte hash, and room for the store's books
         long perHost = (size + dataFragments - 1) / dataFragments + segments * (dataFragments + 64);
@@ -218,14 +219,17 @@ final class StreamPublishCommand extends Verb {
         }
     }
 
-    /** Signs the shipped app with the provider's key (again only when it changed) and uploads it; its sha256. */
-    private String uploadApp(ServerConnection connection, Path home) throws IOException {
+    /**
+     * Signs the shipped app, with the ISOS CA certificate in it (the anchor of its view-ticket check), with the
+     * provider's key (again only when it changed) and uploads it; its sha256.
+     */
+    private String uploadApp(ServerConnection connection, Path home, X509Certificate ca) throws IOException {
         Path keyFile = APP.keyFile(key, home, spec);
         // the app travels inside the streaming client's jar: copied out only when it changed, so that the
         // signed copy (and with it the bundle's hash on the server) stays the same between runs
         byte[] app;
         try (InputStream in = StreamCommand.appBundle()) {
-            app = in.readAllBytes();
+            app = ViewTicketAnchor.bundleInto(in.readAllBytes(), ca);
         }
         Path unsigned = home.resolve(APP.dir()).resolve(APP.jar());
         Files.createDirectories(unsigned.getParent());

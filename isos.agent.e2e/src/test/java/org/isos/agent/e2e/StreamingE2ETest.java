@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import org.isos.apps.streaming.client.ViewTicketAnchor;
 import org.isos.apps.streaming.protocol.SegmentMessage;
 import org.isos.apps.streaming.protocol.SegmentMessage.Op;
 import org.isos.kernel.wire.ClientSession;
@@ -49,7 +50,9 @@ class StreamingE2ETest {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void fragmentsAreStoredAndStreamedAtTheLeasesCapOnASecureAgent() throws Exception {
-        byte[] app = Jars.pki().sign(Jars.app(APP), "buyer-a");
+        // as `isos stream publish` does: the CA certificate goes into the app (its ticket check's anchor), then signed
+        byte[] app = Jars.pki().sign(ViewTicketAnchor.bundleInto(Jars.app(APP), Jars.pki().certificate("ca")),
+                "buyer-a");
         try (AgentProcess agent = new AgentProcess(root.resolve("agent"), Map.of()).secure().start()) {
             agent.awaitReady(Duration.ofSeconds(60));
             agent.drop("streaming.jar", app);
@@ -90,9 +93,16 @@ class StreamingE2ETest {
         session.send(new byte[] { 9, 9, 9 });
         assertTrue(SegmentMessage.decode(session.receive(REPLY)).reason().startsWith("unreadable request"));
 
+        // no fragment without a view ticket signed by the CA, for this title
+        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0]).encode());
+        assertTrue(expect(session, Op.FAILED, 7, 0).reason().startsWith("NO_TICKET: "));
+        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0], ticket(Jars.pki().key("buyer-a"), TITLE)).encode());
+        assertEquals("BAD_TICKET: its signature is not the ISOS CA's", expect(session, Op.FAILED, 7, 0).reason());
+        String ticket = ticket(Jars.pki().key("ca"), TITLE);
+
         // a viewer fetches fragment 0: it comes over a kernel stream, byte-identical, paced by the lease's cap
         long start = System.nanoTime();
-        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0]).encode());
+        session.send(SegmentMessage.fetch(TITLE, 7, 0, ids[0], ticket).encode());
         ClientSession.IncomingStream stream = session.acceptStream(REPLY);
         assertEquals(SegmentMessage.channel(TITLE, 7, 0), stream.channel());
         byte[] received;
@@ -108,7 +118,7 @@ class StreamingE2ETest {
         assertTrue(rate <= 1.5 * CAP, "goodput " + rate + " bytes/s is over 1.5x the cap of " + CAP);
 
         // a second fetch is cancelled after its first bytes: the stream ends early, with a true prefix
-        session.send(SegmentMessage.fetch(TITLE, 7, 1).encode());
+        session.send(SegmentMessage.fetch(TITLE, 7, 1, "", ticket).encode());
         ClientSession.IncomingStream second = session.acceptStream(REPLY);
         assertEquals(SegmentMessage.channel(TITLE, 7, 1), second.channel());
         ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -127,12 +137,26 @@ class StreamingE2ETest {
         assertArrayEquals(Arrays.copyOf(fragments[1], prefix.length), prefix);
 
         // a fragment the host does not hold, and one that is not the expected one: FAILED, no stream
-        session.send(SegmentMessage.fetch(TITLE, 8, 0).encode());
+        session.send(SegmentMessage.fetch(TITLE, 8, 0, "", ticket).encode());
         assertTrue(expect(session, Op.FAILED, 8, 0).reason().startsWith("no fragment"));
-        session.send(SegmentMessage.fetch("other-title", 7, 0).encode());
-        assertTrue(expect(session, Op.FAILED, 7, 0).reason().startsWith("no fragment"));
-        session.send(SegmentMessage.fetch(TITLE, 7, 2, ids[0]).encode());
+        session.send(SegmentMessage.fetch("other-title", 7, 0, "", ticket).encode());
+        assertEquals("BAD_TICKET: the ticket is for " + TITLE + ", not other-title",
+                expect(session, Op.FAILED, 7, 0).reason());
+        session.send(SegmentMessage.fetch(TITLE, 7, 2, ids[0], ticket).encode());
         assertTrue(expect(session, Op.FAILED, 7, 2).reason().contains("not " + ids[0]));
+    }
+
+    /** A view ticket as the server signs one (isos.server ViewTickets), an hour long, signed by {@code key}. */
+    private static String ticket(java.security.PrivateKey key, String title) throws Exception {
+        long now = System.currentTimeMillis() / 1000;
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        String body = b64.encodeToString(("{\"v\":1,\"title\":\"" + title + "\",\"viewer\":\"viewer\",\"viewId\":\"v1\","
+                + "\"manifest\":\"" + "0".repeat(64) + "\",\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
+        signer.initSign(key);
+        signer.update(("ISOS view-ticket\n" + body).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return body + "." + b64.encodeToString(signer.sign());
     }
 
     private static SegmentMessage expect(ClientSession session, Op op, int segment, int index) throws Exception {

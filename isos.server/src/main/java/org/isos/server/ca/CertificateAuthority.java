@@ -65,6 +65,17 @@ public interface CertificateAuthority {
      */
     List<Revocation> revokedSince(Instant since) throws SQLException;
 
+    /**
+     * Signs a statement of the server's (a view ticket, say) with the root key, SHA256withECDSA over the ASCII
+     * bytes {@code "ISOS " + purpose + "\n"} followed by {@code statement}: the prefix binds the signature to its
+     * purpose and can never begin a DER structure, so no signed statement can pass for a certificate or for a
+     * statement of another purpose. Verify with {@link #root()}'s public key over the same bytes.
+     *
+     * @param purpose 1 to 40 characters of {@code [a-z0-9-]}, starting with a letter
+     * @throws IllegalArgumentException for a bad purpose or an empty statement
+     */
+    byte[] signStatement(String purpose, byte[] statement);
+
     /** The record of a certificate this CA issued. */
     Optional<CertificateRecord> record(String serial) throws SQLException;
 }

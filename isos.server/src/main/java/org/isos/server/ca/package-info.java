@@ -3,5 +3,5 @@
  * the server's TLS certificate, and the revocations agents receive with their heartbeats.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.server.ca;

@@ -86,7 +86,7 @@ final class ApiRoutes {
         new JobRoutes(accounts, jobs).addTo(this);
         new DirectiveRoutes(accounts, directives).addTo(this);
         new LedgerSeriesRoutes(accounts, series).addTo(this);
-        new TitleRoutes(accounts, titles).addTo(this);
+        new TitleRoutes(accounts, titles, ca).addTo(this);
         try {
             new ConsoleRoutes().addTo(this);
         } catch (java.io.IOException e) {

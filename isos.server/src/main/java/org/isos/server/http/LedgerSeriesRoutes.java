@@ -28,7 +28,7 @@ final class LedgerSeriesRoutes {
     /** How far back a series may reach, per bucket: at most 744 hourly or 366 daily points. */
     static final Map<Bucket, Duration> MAX_RANGE = Map.of(Bucket.HOUR, Duration.ofDays(31), Bucket.DAY, Duration.ofDays(366));
     static final Map<Bucket, Duration> DEFAULT_RANGE = Map.of(Bucket.HOUR, Duration.ofHours(48), Bucket.DAY, Duration.ofDays(30));
-    static final List<String> KINDS = List.of("deposit", "withdrawal", "hold", "release", "usage", "fee");
+    static final List<String> KINDS = List.of("deposit", "withdrawal", "hold", "release", "usage", "view", "fee");
 
     private final Accounts accounts;
     private final LedgerSeries series;

@@ -2,15 +2,18 @@ package org.isos.server.http;
 
 import static org.isos.server.http.RequestChecks.*;
 
+import java.time.Clock;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 import org.isos.server.accounts.Account;
 import org.isos.server.accounts.Accounts;
+import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.titles.Title;
 import org.isos.server.titles.TitleRefused;
 import org.isos.server.titles.Titles;
 import org.isos.server.titles.View;
+import org.isos.server.titles.ViewTickets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,7 +21,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Streaming titles: a provider publishes one (its manifest and price per view), anyone lists them, a viewer buys a
- * view (charged once per view id) and gets the manifest to play it with.
+ * view (charged once per view id) and gets the manifest to play it with and a view ticket (signed by the CA) that the
+ * title's hosts want before they serve a fragment.
  */
 final class TitleRoutes {
 
@@ -29,10 +33,13 @@ final class TitleRoutes {
 
     private final Accounts accounts;
     private final Titles titles;
+    /** Signs the view tickets the title's hosts check; null (tests of one part) answers views 503. */
+    private final ViewTickets tickets;
 
-    TitleRoutes(Accounts accounts, Titles titles) {
+    TitleRoutes(Accounts accounts, Titles titles, CertificateAuthority ca) {
         this.accounts = accounts;
         this.titles = titles;
+        this.tickets = ca == null ? null : new ViewTickets(ca, Clock.systemUTC());
     }
 
     void addTo(ApiRoutes routes) {
@@ -79,11 +86,15 @@ final class TitleRoutes {
         Account viewer = authenticate(accounts, request);
         ObjectNode body = jsonObject(request, false, "id");
         String id = optionalText(body, "id", "id");
+        ViewTickets signer = service(tickets);
         View view = service(titles).buyView(viewer, pathId(VIEWS_PATH, request), id);
+        // a repeated view id gets a fresh ticket too: the view was paid for once, watching it again is free
+        ViewTickets.Issued ticket = signer.issue(view);
         return Json.ok(201, Json.object().put("viewId", view.id()).put("title", view.title())
                 .put("viewer", view.viewer()).put("provider", view.provider()).put("priceMicros", view.priceMicros())
                 .put("feeMicros", view.feeMicros()).put("providerMicros", view.providerMicros())
                 .put("posted", view.posted().toString()).put("repeated", view.repeated())
+                .put("ticket", ticket.text()).put("ticketExpires", ticket.ticket().expires().toString())
                 .set("manifest", Json.MAPPER.readTree(view.manifest())));
     }
 

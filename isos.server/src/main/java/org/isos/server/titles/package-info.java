@@ -5,5 +5,5 @@
  * holders is listed as unavailable and sells no views.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.server.titles;

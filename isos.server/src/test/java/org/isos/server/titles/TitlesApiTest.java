@@ -73,6 +73,7 @@ class TitlesApiTest {
     private JdbcStore store;
     private JdbcLeases leases;
     private HttpApi api;
+    private java.security.PublicKey rootKey;
     private HttpClient client;
     private String acme;
     private String acmeId;
@@ -86,6 +87,7 @@ class TitlesApiTest {
         ServerHome home = new ServerHome(data);
         store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), home);
         BouncyCastleAuthority ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
+        rootKey = ca.root().getPublicKey();
         JdbcAccounts accounts = new JdbcAccounts(store);
         JdbcHosts hosts = new JdbcHosts(store, ca);
         JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
@@ -167,8 +169,15 @@ class TitlesApiTest {
         assertEquals(270_000, view.get("providerMicros").asLong());
         assertFalse(view.get("repeated").asBoolean());
         assertEquals("movie.ts", view.get("manifest").get("title").asText());
+        // the view ticket the hosts check: signed by the CA, for this title and view, hours ahead
+        org.isos.server.titles.ViewTicket ticket = org.isos.server.titles.ViewTickets.verify(view.get("ticket").asText(),
+                rootKey, "movie.ts", java.time.Instant.now());
+        assertEquals("night-1", ticket.viewId());
+        assertEquals(ticket.expires().toString(), view.get("ticketExpires").asText());
         JsonNode again = json(call("POST", "/v1/titles/movie.ts/views", viewer, "{\"id\":\"night-1\"}"), 201);
         assertTrue(again.get("repeated").asBoolean());
+        assertEquals("night-1", org.isos.server.titles.ViewTickets.verify(again.get("ticket").asText(), rootKey,
+                "movie.ts", java.time.Instant.now()).viewId(), "a replay gets a ticket too");
         assertEquals(700_000, json(call("GET", "/v1/balance", viewer, null), 200).get("availableMicros").asLong(),
                 "charged once");
         JsonNode fresh = json(call("POST", "/v1/titles/movie.ts/views", viewer, null), 201);

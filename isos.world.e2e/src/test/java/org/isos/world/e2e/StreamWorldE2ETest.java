@@ -17,6 +17,9 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import org.isos.apps.streaming.client.SegmentHolder;
+import org.isos.apps.streaming.client.SessionSegmentHolder;
+import org.isos.apps.streaming.client.TitleManifest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -35,6 +38,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * a view and plays it back byte-identical, charged once, the provider credited the price less the ISOS fee; the
  * viewer plays it again under the same view id (not charged again) while two hosts are killed mid-stream and still
  * gets every byte right, the longest stall reported; an unknown title and a viewer without funds are clear errors.
+ * Before any view is sold, a direct fetch from a host with no view ticket, or with a forged one, is refused.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -96,6 +100,62 @@ class StreamWorldE2ETest {
             world.close();
             world.await("every process of ./isos dev stopped", Duration.ofSeconds(40), world::allStopped);
         }
+    }
+
+    @Test
+    @Order(0)
+    void theHostsServeNoFragmentWithoutAValidViewTicket() throws Exception {
+        // someone who knows the holders and the fragment ids (here: the provider's own manifest) but bought no view
+        TitleManifest manifest = TitleManifest.fromJson(world.get("/v1/titles/" + TITLE, world.env("ISOS_TOKEN"))
+                .path("manifest").toString());
+        TitleManifest.Fragment fragment = manifest.segments().get(0).fragments().get(0);
+        TitleManifest.Holder slot = manifest.holders().get(fragment.holder());
+        String noTicket = refusal(SessionSegmentHolder.of(slot, provider, List.of(world.ca()), Duration.ofSeconds(20)),
+                fragment);
+        assertTrue(noTicket.contains("NO_TICKET: a fetch of " + TITLE + " needs the view ticket"), noTicket);
+        // a ticket that says the right things, signed by a key that is not the ISOS CA's
+        String forged = refusal(SessionSegmentHolder.of(slot, provider, List.of(world.ca()), Duration.ofSeconds(20),
+                TITLE, forgedTicket(TITLE)), fragment);
+        assertTrue(forged.contains("BAD_TICKET: its signature is not the ISOS CA's"), forged);
+        System.out.printf("StreamWorldE2ETest: without a ticket host %s says: %s%n", slot.hostId(), noTicket);
+    }
+
+    /** The FAILED reason a holder answers to a fetch of {@code fragment} of segment 0. */
+    private static String refusal(SessionSegmentHolder holder, TitleManifest.Fragment fragment) throws Exception {
+        java.util.concurrent.CompletableFuture<String> outcome = new java.util.concurrent.CompletableFuture<>();
+        try (holder) {
+            holder.fetch(TITLE, 0, fragment.index(), fragment.id(), new SegmentHolder.Receiver() {
+                @Override
+                public void bytes(byte[] chunk, int offset, int length) {
+                    outcome.complete("served " + length + " bytes");
+                }
+
+                @Override
+                public void ended() {
+                    outcome.complete("served the fragment");
+                }
+
+                @Override
+                public void failed(String reason) {
+                    outcome.complete(reason);
+                }
+            });
+            return outcome.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String forgedTicket(String title) throws Exception {
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        long now = System.currentTimeMillis() / 1000;
+        java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+        String body = b64.encodeToString(("{\"v\":1,\"title\":\"" + title + "\",\"viewer\":\"" + viewerId
+                + "\",\"viewId\":\"free\",\"manifest\":\"" + "0".repeat(64) + "\",\"iat\":" + now + ",\"exp\":"
+                + (now + 3600) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.security.Signature signer = java.security.Signature.getInstance("SHA256withECDSA");
+        signer.initSign(generator.generateKeyPair().getPrivate());
+        signer.update(("ISOS view-ticket\n" + body).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return body + "." + b64.encodeToString(signer.sign());
     }
 
     @Test

@@ -40,6 +40,9 @@ public final class SessionSegmentHolder implements SegmentHolder {
     private final String provider;
     private final String leaseId;
     private final Duration timeout;
+    /** The view ticket every fetch of {@link #ticketTitle} presents (null for the publisher, who only stores). */
+    private final String ticket;
+    private final String ticketTitle;
     /** Requests waiting for their answer or stream, by channel. */
     private final Map<String, CompletableFuture<SegmentMessage>> stores = new ConcurrentHashMap<>();
     private final Map<String, PendingFetch> fetches = new ConcurrentHashMap<>();
@@ -59,6 +62,17 @@ public final class SessionSegmentHolder implements SegmentHolder {
      */
     public SessionSegmentHolder(String hostId, InetSocketAddress transport, List<X509Certificate> trusted,
             String provider, String leaseId, Duration timeout) {
+        this(hostId, transport, trusted, provider, leaseId, timeout, null, null);
+    }
+
+    /**
+     * A holder whose fetches of {@code title} present {@code ticket}, the view ticket the server sold with a view of
+     * it: the host serves a title's fragments only to a fetch with a valid ticket for it.
+     */
+    public SessionSegmentHolder(String hostId, InetSocketAddress transport, List<X509Certificate> trusted,
+            String provider, String leaseId, Duration timeout, String title, String ticket) {
+        this.ticket = ticket;
+        this.ticketTitle = title;
         this.hostId = requireText(hostId, "host id");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.trusted = List.copyOf(trusted);
@@ -78,6 +92,13 @@ public final class SessionSegmentHolder implements SegmentHolder {
             Duration timeout) {
         return new SessionSegmentHolder(holder.hostId(), address(holder.transportAddress(), holder.leaseId()),
                 trusted, provider, holder.leaseId(), timeout);
+    }
+
+    /** A viewer's holder for a manifest's holder slot: it presents the view's {@code ticket} for {@code title}. */
+    public static SessionSegmentHolder of(TitleManifest.Holder holder, String provider, List<X509Certificate> trusted,
+            Duration timeout, String title, String ticket) {
+        return new SessionSegmentHolder(holder.hostId(), address(holder.transportAddress(), holder.leaseId()),
+                trusted, provider, holder.leaseId(), timeout, title, ticket);
     }
 
     /** {@code host:port} (or {@code [v6]:port}) as an unresolved address. */
@@ -126,7 +147,8 @@ public final class SessionSegmentHolder implements SegmentHolder {
 
     @Override
     public Fetch fetch(String title, int segment, int index, String fragmentId, Receiver receiver) {
-        SegmentMessage request = SegmentMessage.fetch(title, segment, index, fragmentId);
+        SegmentMessage request = SegmentMessage.fetch(title, segment, index, fragmentId,
+                title.equals(ticketTitle) ? ticket : null);
         String channel = request.channel();
         PendingFetch pending = new PendingFetch(receiver);
         fetches.put(channel, pending);

@@ -5,8 +5,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +34,11 @@ import org.osgi.service.component.annotations.Reference;
  * {@code frag/<title>/<segment>/<index>}: its writes block while the lease's bandwidth is spent, so the kernel paces
  * the upload to the lease's cap (and meters every byte) without ever holding up the message thread. Between chunks
  * the task checks whether the viewer sent {@code CANCEL} for that fragment, and ends the stream early if so.
+ *
+ * <p>Pay-per-view: a {@code FETCH} is served only when it carries a view ticket for the title that the ISOS CA
+ * signed and that has not expired ({@link ViewTicketCheck}); otherwise it is answered
+ * {@code FAILED} with {@code NO_TICKET}, {@code BAD_TICKET: …} or {@code EXPIRED_TICKET: …}. {@code STORE} needs no
+ * ticket: the publisher fills its hosts before the title is on sale.
  */
 @Component(immediate = true, service = {})
 public class SegmentServer implements Communication.MessageListener {
@@ -48,17 +55,34 @@ public class SegmentServer implements Communication.MessageListener {
     private final Scheduling scheduling;
     /** Fetches being streamed, by requester and channel: their cancelled flags. */
     private final Map<String, AtomicBoolean> inFlight = new ConcurrentHashMap<>();
+    private final ViewTicketCheck tickets;
+    /**
+     * Tickets checked, by their text: the admission, or the refusal (a forged ticket is refused again at once). A
+     * viewer presents the same ticket on every fetch, so the signature is checked once per ticket; the least
+     * recently used go first beyond {@link #MAX_CHECKED_TICKETS}.
+     */
+    private final Map<String, Object> checkedTickets = new LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+            return size() > MAX_CHECKED_TICKETS;
+        }
+    };
+
+    static final int MAX_CHECKED_TICKETS = 4096;
 
     @Activate
     public SegmentServer(@Reference Allocation allocation, @Reference Communication communication,
             @Reference Scheduling scheduling) {
-        this(allocation.store(), communication, scheduling);
+        this(allocation.store(), communication, scheduling, ViewTicketCheck.bundled(Clock.systemUTC()));
     }
 
-    SegmentServer(BlobStore store, Communication communication, Scheduling scheduling) {
+    SegmentServer(BlobStore store, Communication communication, Scheduling scheduling, ViewTicketCheck tickets) {
         this.store = store;
         this.communication = communication;
         this.scheduling = scheduling;
+        this.tickets = tickets;
         communication.listen(this);
     }
 
@@ -117,7 +141,43 @@ public class SegmentServer implements Communication.MessageListener {
         return SegmentMessage.stored(message.title(), message.segment(), message.index(), actual);
     }
 
+    /** Null when {@code fetch}'s ticket lets it have a fragment of its title, else the refusal it hears. */
+    String refusal(SegmentMessage fetch) {
+        String ticket = fetch.ticket();
+        String title = fetch.title();
+        if (ticket.isEmpty()) {
+            return "NO_TICKET: a fetch of " + title + " needs the view ticket the server sells with a view"
+                    + " (POST /v1/titles/" + title + "/views)";
+        }
+        Object outcome;
+        synchronized (checkedTickets) {
+            outcome = checkedTickets.get(ticket);
+        }
+        if (outcome == null) {
+            try {
+                outcome = tickets.check(ticket);
+            } catch (IllegalArgumentException e) {
+                outcome = e.getMessage();
+            }
+            synchronized (checkedTickets) {
+                checkedTickets.put(ticket, outcome);
+            }
+        }
+        if (!(outcome instanceof ViewTicketCheck.Admit admit)) {
+            return (String) outcome;
+        }
+        if (!admit.title().equals(title)) {
+            return "BAD_TICKET: the ticket is for " + admit.title() + ", not " + title;
+        }
+        return tickets.now().isBefore(admit.expires()) ? null
+                : ViewTicketCheck.expired(title, admit.viewId(), admit.expires());
+    }
+
     private SegmentMessage fetch(Peer from, SegmentMessage message) {
+        String refused = refusal(message);
+        if (refused != null) {
+            return failed(message, refused);
+        }
         String place = message.title() + "/" + message.segment() + "/" + message.index();
         Optional<byte[]> blob = store.get(key(message.title(), message.segment(), message.index()));
         if (blob.isEmpty()) {

@@ -21,7 +21,10 @@ import org.isos.kernel.api.Communication;
  * <li>client → host: {@code STORE} (title, segment, index, id, fragment bytes), {@code FETCH} (title, segment,
  * index, and optionally the id the client expects), {@code CANCEL} (title, segment, index);</li>
  * <li>host → client: {@code STORED} (title, segment, index, id), {@code FAILED} (the request's title, segment and
- * index, a UTF-8 reason). A {@code FETCH} that succeeds is answered not with a message but with a kernel byte stream
+ * index, a UTF-8 reason). Since 1.1 a {@code FETCH} carries the server's view ticket for the title as its UTF-8
+ * payload, and a host serves only a fetch with a valid ticket, answering others {@code FAILED} with
+ * {@code NO_TICKET: …}, {@code BAD_TICKET: …} or {@code EXPIRED_TICKET: …}. A {@code FETCH} that succeeds is
+ * answered not with a message but with a kernel byte stream
  * on the channel {@link #channel(String, int, int) frag/&lt;title&gt;/&lt;segment&gt;/&lt;index&gt;} that carries
  * the fragment's bytes, paced by the host lease's bandwidth cap; a {@code CANCEL} ends that stream early.</li>
  * </ul>
@@ -50,6 +53,9 @@ public record SegmentMessage(Op op, String title, int segment, int index, String
 
     /** The largest fragment (or reason) one message carries. */
     public static final int MAX_PAYLOAD_BYTES = Communication.MAX_MESSAGE_BYTES - HEADER_BYTES;
+
+    /** The longest view ticket a {@code FETCH} carries. */
+    public static final int MAX_TICKET_BYTES = 4096;
 
     /** The prefix of the channel on which a host streams a fetched fragment. */
     public static final String CHANNEL_PREFIX = "frag/";
@@ -107,9 +113,15 @@ public record SegmentMessage(Op op, String title, int segment, int index, String
                 throw new IllegalArgumentException("STORE needs the fragment's bytes, got none");
             }
         }
-        case STORED, FETCH, CANCEL -> {
+        case STORED, CANCEL -> {
             if (payload.length != 0) {
                 throw new IllegalArgumentException(op + " carries no payload, got " + payload.length + " bytes");
+            }
+        }
+        case FETCH -> {
+            if (payload.length > MAX_TICKET_BYTES) {
+                throw new IllegalArgumentException("FETCH carries a view ticket of at most " + MAX_TICKET_BYTES
+                        + " bytes, got " + payload.length);
             }
         }
         default -> {
@@ -138,6 +150,20 @@ public record SegmentMessage(Op op, String title, int segment, int index, String
 
     public static SegmentMessage cancel(String title, int segment, int index) {
         return new SegmentMessage(Op.CANCEL, title, segment, index, "", null);
+    }
+
+    /**
+     * A fetch that presents {@code ticket}, the view ticket the server sold with a view of the title (since 1.1): a
+     * host serves a title's fragments only to a fetch with a valid ticket for it.
+     */
+    public static SegmentMessage fetch(String title, int segment, int index, String fragmentId, String ticket) {
+        return new SegmentMessage(Op.FETCH, title, segment, index, fragmentId,
+                ticket == null ? null : ticket.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The view ticket a {@code FETCH} presents, as text; empty when it presents none. */
+    public String ticket() {
+        return new String(payload, StandardCharsets.UTF_8);
     }
 
     public static SegmentMessage failed(String title, int segment, int index, String reason) {

@@ -53,7 +53,14 @@ class SegmentServerTest {
     final MemoryStore store = new MemoryStore(200_000);
     final Wire wire = new Wire();
     final Kernel kernel = new Kernel();
-    final SegmentServer server = new SegmentServer(store, wire, kernel);
+    final ViewTicketCheck tickets = new ViewTicketCheck(TestTickets.CA.getPublic(), java.time.Clock.systemUTC());
+    final SegmentServer server = new SegmentServer(store, wire, kernel, tickets);
+
+    /** {@code fetch} with a valid view ticket for its title, as viewers send them (ViewTicketTest: without). */
+    static SegmentMessage ticketed(SegmentMessage fetch) {
+        return SegmentMessage.fetch(fetch.title(), fetch.segment(), fetch.index(), fetch.fragmentId(),
+                TestTickets.ticket(TestTickets.CA.getPrivate(), fetch.title(), Instant.now().plusSeconds(3600)));
+    }
 
     @Test
     void listensOnCommunicationAndUsesTheLeasesStore() {
@@ -92,7 +99,7 @@ class SegmentServerTest {
         assertArrayEquals(SegmentServer.sha256(fragment), Arrays.copyOf(blob, 32));
         assertArrayEquals(fragment, Arrays.copyOfRange(blob, 32, blob.length));
 
-        Stream stream = fetch(SegmentMessage.fetch(TITLE, 3, 7));
+        Stream stream = fetch(ticketed(SegmentMessage.fetch(TITLE, 3, 7)));
         assertEquals(CLIENT, stream.to);
         assertEquals("frag/" + TITLE + "/3/7", stream.channel);
         assertArrayEquals(fragment, stream.bytes.toByteArray());
@@ -102,17 +109,17 @@ class SegmentServerTest {
         assertEquals(3, kernel.yields); // the kernel's pause point between chunks
 
         // again, naming the id expected; and a fragment of whole chunks
-        assertArrayEquals(fragment, fetch(SegmentMessage.fetch(TITLE, 3, 7, id)).bytes.toByteArray());
+        assertArrayEquals(fragment, fetch(ticketed(SegmentMessage.fetch(TITLE, 3, 7, id))).bytes.toByteArray());
         byte[] whole = bytes(2 * CHUNK, 2);
         ask(SegmentMessage.store(TITLE, 3, 8, hex(whole), whole));
-        Stream two = fetch(SegmentMessage.fetch(TITLE, 3, 8));
+        Stream two = fetch(ticketed(SegmentMessage.fetch(TITLE, 3, 8)));
         assertArrayEquals(whole, two.bytes.toByteArray());
         assertEquals(List.of(CHUNK, CHUNK), two.chunks);
 
         // a STORE over the same place replaces the fragment
         byte[] newer = bytes(500, 3);
         assertEquals(Op.STORED, ask(SegmentMessage.store(TITLE, 3, 7, hex(newer), newer)).op());
-        assertArrayEquals(newer, fetch(SegmentMessage.fetch(TITLE, 3, 7)).bytes.toByteArray());
+        assertArrayEquals(newer, fetch(ticketed(SegmentMessage.fetch(TITLE, 3, 7))).bytes.toByteArray());
         assertEquals(0, kernel.failures.size(), kernel.failures.toString());
     }
 
@@ -126,13 +133,13 @@ class SegmentServerTest {
         assertEquals("fragment id " + wrongId + " does not match the SHA-256 of its 1000 bytes (" + id
                 + "); not stored", wrong.reason());
         assertTrue(store.blobs.isEmpty());
-        assertEquals("no fragment " + TITLE + "/0/1 on this host", ask(SegmentMessage.fetch(TITLE, 0, 1)).reason());
+        assertEquals("no fragment " + TITLE + "/0/1 on this host", ask(ticketed(SegmentMessage.fetch(TITLE, 0, 1))).reason());
 
         // a wrong STORE does not clobber a good copy already there
         ask(SegmentMessage.store(TITLE, 0, 1, id, fragment));
         byte[] other = bytes(1000, 4);
         assertEquals(Op.FAILED, ask(SegmentMessage.store(TITLE, 0, 1, id, other)).op());
-        assertArrayEquals(fragment, fetch(SegmentMessage.fetch(TITLE, 0, 1)).bytes.toByteArray());
+        assertArrayEquals(fragment, fetch(ticketed(SegmentMessage.fetch(TITLE, 0, 1))).bytes.toByteArray());
     }
 
     @Test
@@ -143,19 +150,19 @@ class SegmentServerTest {
         String key = "seg/" + TITLE + "/1/0";
 
         store.blobs.get(key)[32 + 12_345] ^= 1; // rot on the host's disk
-        SegmentMessage rotten = ask(SegmentMessage.fetch(TITLE, 1, 0));
+        SegmentMessage rotten = ask(ticketed(SegmentMessage.fetch(TITLE, 1, 0)));
         assertEquals(Op.FAILED, rotten.op());
         assertEquals("fragment " + TITLE + "/1/0 is corrupt on this host (its 20000 bytes no longer hash to its id)",
                 rotten.reason());
-        assertEquals(Op.FAILED, ask(SegmentMessage.fetch(TITLE, 1, 0, id)).op());
+        assertEquals(Op.FAILED, ask(ticketed(SegmentMessage.fetch(TITLE, 1, 0, id))).op());
 
         store.blobs.get(key)[32 + 12_345] ^= 1;
         store.blobs.get(key)[3] ^= 1; // the stored digest itself
-        assertTrue(ask(SegmentMessage.fetch(TITLE, 1, 0)).reason().contains("no longer hash to its id"));
+        assertTrue(ask(ticketed(SegmentMessage.fetch(TITLE, 1, 0))).reason().contains("no longer hash to its id"));
 
         store.blobs.put(key, new byte[5]);
         assertEquals("fragment " + TITLE + "/1/0 is corrupt on this host (a blob of 5 bytes)",
-                ask(SegmentMessage.fetch(TITLE, 1, 0)).reason());
+                ask(ticketed(SegmentMessage.fetch(TITLE, 1, 0))).reason());
 
         assertTrue(wire.streams.isEmpty(), "nothing streamed: " + wire.streams);
         assertTrue(kernel.submitted.isEmpty());
@@ -166,10 +173,10 @@ class SegmentServerTest {
         byte[] fragment = bytes(100, 6);
         String id = hex(fragment);
         ask(SegmentMessage.store(TITLE, 2, 4, id, fragment));
-        assertEquals("no fragment " + TITLE + "/2/5 on this host", ask(SegmentMessage.fetch(TITLE, 2, 5)).reason());
-        assertEquals("no fragment other/2/4 on this host", ask(SegmentMessage.fetch("other", 2, 4)).reason());
+        assertEquals("no fragment " + TITLE + "/2/5 on this host", ask(ticketed(SegmentMessage.fetch(TITLE, 2, 5))).reason());
+        assertEquals("no fragment other/2/4 on this host", ask(ticketed(SegmentMessage.fetch("other", 2, 4))).reason());
         String expected = hex(bytes(100, 7));
-        SegmentMessage notIt = ask(SegmentMessage.fetch(TITLE, 2, 4, expected));
+        SegmentMessage notIt = ask(ticketed(SegmentMessage.fetch(TITLE, 2, 4, expected)));
         assertEquals(Op.FAILED, notIt.op());
         assertEquals("fragment " + TITLE + "/2/4 on this host is " + id + ", not " + expected, notIt.reason());
         assertTrue(wire.streams.isEmpty());
@@ -189,7 +196,7 @@ class SegmentServerTest {
                 await(bucketRefilled);
             }
         };
-        server.received(CLIENT, SegmentMessage.fetch(TITLE, 0, 3).encode());
+        server.received(CLIENT, ticketed(SegmentMessage.fetch(TITLE, 0, 3)).encode());
         assertTrue(wire.sent.isEmpty(), "a fetch is answered by a stream, not a message");
         Thread task = kernel.runNextOnThread();
         assertTrue(firstChunkSent.await(5, TimeUnit.SECONDS));
@@ -213,7 +220,7 @@ class SegmentServerTest {
         assertTrue(wire.sent.isEmpty());
         wire.onFlush = s -> { };
         kernel.inline = true;
-        assertArrayEquals(fragment, fetch(SegmentMessage.fetch(TITLE, 0, 3)).bytes.toByteArray());
+        assertArrayEquals(fragment, fetch(ticketed(SegmentMessage.fetch(TITLE, 0, 3))).bytes.toByteArray());
     }
 
     @Test
@@ -229,14 +236,14 @@ class SegmentServerTest {
                 server.received(CLIENT, SegmentMessage.cancel("other", 0, 0).encode());
             }
         };
-        assertArrayEquals(fragment, fetch(SegmentMessage.fetch(TITLE, 0, 0)).bytes.toByteArray());
+        assertArrayEquals(fragment, fetch(ticketed(SegmentMessage.fetch(TITLE, 0, 0))).bytes.toByteArray());
 
         wire.onFlush = s -> {
             if (s.chunks.size() == 2) {
                 server.received(CLIENT, SegmentMessage.cancel(TITLE, 0, 0).encode());
             }
         };
-        Stream cut = fetch(SegmentMessage.fetch(TITLE, 0, 0));
+        Stream cut = fetch(ticketed(SegmentMessage.fetch(TITLE, 0, 0)));
         assertEquals(List.of(CHUNK, CHUNK), cut.chunks);
         assertArrayEquals(Arrays.copyOf(fragment, 2 * CHUNK), cut.bytes.toByteArray());
         assertTrue(cut.closed);
@@ -247,9 +254,9 @@ class SegmentServerTest {
         byte[] fragment = bytes(3 * CHUNK, 10);
         ask(SegmentMessage.store(TITLE, 5, 5, hex(fragment), fragment));
         kernel.inline = false;
-        server.received(CLIENT, SegmentMessage.fetch(TITLE, 5, 5).encode());
-        server.received(CLIENT, SegmentMessage.fetch(TITLE, 5, 5).encode());
-        server.received(OTHER, SegmentMessage.fetch(TITLE, 5, 5).encode()); // another viewer's own fetch
+        server.received(CLIENT, ticketed(SegmentMessage.fetch(TITLE, 5, 5)).encode());
+        server.received(CLIENT, ticketed(SegmentMessage.fetch(TITLE, 5, 5)).encode());
+        server.received(OTHER, ticketed(SegmentMessage.fetch(TITLE, 5, 5)).encode()); // another viewer's own fetch
         kernel.runAll();
         assertEquals(3, wire.streams.size());
         assertEquals(0, wire.streams.get(0).bytes.size()); // cancelled before its first chunk
@@ -265,13 +272,13 @@ class SegmentServerTest {
         byte[] fragment = bytes(5 * CHUNK, 11);
         ask(SegmentMessage.store(TITLE, 0, 0, hex(fragment), fragment));
         kernel.stopAtYield = 2; // the lease ends: the kernel stops the task at its second pause point
-        Stream stopped = fetch(SegmentMessage.fetch(TITLE, 0, 0));
+        Stream stopped = fetch(ticketed(SegmentMessage.fetch(TITLE, 0, 0)));
         assertArrayEquals(Arrays.copyOf(fragment, 2 * CHUNK), stopped.bytes.toByteArray());
         assertTrue(stopped.closed);
 
         kernel.stopAtYield = 0;
         wire.failWritesAfter = CHUNK; // the viewer hung up
-        Stream gone = fetch(SegmentMessage.fetch(TITLE, 0, 0));
+        Stream gone = fetch(ticketed(SegmentMessage.fetch(TITLE, 0, 0)));
         assertEquals(CHUNK, gone.bytes.size());
         assertTrue(gone.closed);
         assertTrue(wire.sent.isEmpty());
@@ -282,7 +289,7 @@ class SegmentServerTest {
     void quotaOverflowFailsNamingTheQuota() {
         MemoryStore small = new MemoryStore(100_000);
         Wire wire = new Wire();
-        SegmentServer server = new SegmentServer(small, wire, kernel);
+        SegmentServer server = new SegmentServer(small, wire, kernel, tickets);
         byte[] first = bytes(60_000, 12);
         server.received(CLIENT, SegmentMessage.store(TITLE, 0, 0, hex(first), first).encode());
         assertEquals(Op.STORED, SegmentMessage.decode(wire.sent.remove(0).bytes).op());
@@ -314,20 +321,20 @@ class SegmentServerTest {
         SegmentMessage io = ask(SegmentMessage.store(TITLE, 0, 0, hex(fragment), fragment));
         assertEquals("STORE failed on this host: java.io.UncheckedIOException: java.io.IOException: disk gone",
                 io.reason());
-        assertTrue(ask(SegmentMessage.fetch(TITLE, 0, 0)).reason().startsWith("FETCH failed on this host: "));
+        assertTrue(ask(ticketed(SegmentMessage.fetch(TITLE, 0, 0))).reason().startsWith("FETCH failed on this host: "));
         store.failing = false;
 
         ask(SegmentMessage.store(TITLE, 0, 0, hex(fragment), fragment));
         kernel.refusal = "too many tasks for this lease";
         assertEquals("cannot start serving " + TITLE + "/0/0: too many tasks for this lease",
-                ask(SegmentMessage.fetch(TITLE, 0, 0)).reason());
+                ask(ticketed(SegmentMessage.fetch(TITLE, 0, 0))).reason());
         kernel.refusal = null;
 
         wire.openFailure = "no route to viewer-1";
-        SegmentMessage noStream = ask(SegmentMessage.fetch(TITLE, 0, 0));
+        SegmentMessage noStream = ask(ticketed(SegmentMessage.fetch(TITLE, 0, 0)));
         assertEquals("cannot open the stream frag/" + TITLE + "/0/0: no route to viewer-1", noStream.reason());
         wire.openFailure = null;
-        assertArrayEquals(fragment, fetch(SegmentMessage.fetch(TITLE, 0, 0)).bytes.toByteArray());
+        assertArrayEquals(fragment, fetch(ticketed(SegmentMessage.fetch(TITLE, 0, 0))).bytes.toByteArray());
     }
 
     @Test
@@ -361,7 +368,7 @@ class SegmentServerTest {
 
         byte[] fragment = bytes(10, 16);
         ask(SegmentMessage.store(longest, Integer.MAX_VALUE, SegmentMessage.MAX_INDEX, hex(fragment), fragment));
-        Stream stream = fetch(SegmentMessage.fetch(longest, Integer.MAX_VALUE, SegmentMessage.MAX_INDEX));
+        Stream stream = fetch(ticketed(SegmentMessage.fetch(longest, Integer.MAX_VALUE, SegmentMessage.MAX_INDEX)));
         assertArrayEquals(fragment, stream.bytes.toByteArray());
         assertEquals(List.of(name), kernel.submitted);
     }

@@ -64,6 +64,22 @@ class SegmentMessageTest {
     }
 
     @Test
+    void aFetchCarriesItsViewTicketAsTextAndItMustFit() {
+        String ticket = "eyJ2IjoxfQ.MEUCIQ-_x";
+        SegmentMessage back = SegmentMessage.decode(SegmentMessage.fetch(TITLE, 3, 4, ID, ticket).encode());
+        assertEquals(Op.FETCH, back.op());
+        assertEquals(ID, back.fragmentId());
+        assertEquals(ticket, back.ticket());
+        assertEquals("", SegmentMessage.fetch(TITLE, 3, 4).ticket(), "no ticket");
+        assertEquals("", SegmentMessage.fetch(TITLE, 3, 4, ID, null).ticket());
+        assertTrue(back.toString().endsWith("(" + ticket.length() + " bytes)"), "the ticket itself is not logged");
+        SegmentMessage.fetch(TITLE, 0, 0, "", "x".repeat(SegmentMessage.MAX_TICKET_BYTES));
+        assertEquals("FETCH carries a view ticket of at most 4096 bytes, got 4097", assertThrows(
+                IllegalArgumentException.class, () -> SegmentMessage.fetch(TITLE, 0, 0, "", "x".repeat(4097)))
+                .getMessage());
+    }
+
+    @Test
     void channelsNameTheFragment() {
         assertEquals("frag/" + TITLE + "/3/7", SegmentMessage.channel(TITLE, 3, 7));
         assertEquals("frag/" + TITLE + "/3/7", SegmentMessage.fetch(TITLE, 3, 7).channel());
@@ -136,7 +152,8 @@ class SegmentMessageTest {
 
         assertMessage("STORE needs the fragment's bytes, got none", () -> SegmentMessage.store(TITLE, 0, 0, ID, new byte[0]));
         assertMessage("STORED carries no payload, got 1 bytes", () -> new SegmentMessage(Op.STORED, TITLE, 0, 0, ID, new byte[1]));
-        assertMessage("FETCH carries no payload, got 2 bytes", () -> new SegmentMessage(Op.FETCH, TITLE, 0, 0, "", new byte[2]));
+        assertMessage("FETCH carries a view ticket of at most 4096 bytes, got 4097",
+                () -> new SegmentMessage(Op.FETCH, TITLE, 0, 0, "", new byte[SegmentMessage.MAX_TICKET_BYTES + 1]));
         assertMessage("CANCEL carries no payload, got 3 bytes", () -> new SegmentMessage(Op.CANCEL, TITLE, 0, 0, "", new byte[3]));
     }
 

@@ -260,13 +260,13 @@ public class JdbcBank implements Bank {
             throw new BankRefused(Reason.BAD_REQUEST, "provider " + providerId + " does not pay itself for a view of "
                     + title);
         }
-        // kind 'usage' (V004's CHECK lists the kinds): a view is paid like metered use, to the provider
+        // kind 'view' (V011): told apart from metered 'usage' in listings and series; the fee stays 'fee'
         String request = "view title=" + title + " viewer=" + viewerId + " provider=" + providerId + " amount="
                 + amountMicros;
         return transaction(c -> {
             Posted earlier = find(c, transferId);
             if (earlier != null) {
-                return earlier.repeat("usage", request);
+                return earlier.repeat("view", request);
             }
             Map<String, Row> rows = lockAll(c, viewerId, providerId);
             Row viewer = rows.get(viewerId);
@@ -281,11 +281,11 @@ public class JdbcBank implements Bank {
             if (toProvider > 0 && rows.get(providerId) == null) {
                 lockOrCreate(c, providerId, null);
             }
-            Posting posting = new Posting(transferId, "usage", request, amountMicros, "view of title " + title
+            Posting posting = new Posting(transferId, "view", request, amountMicros, "view of title " + title
                     + " by " + viewerId + " paid to " + providerId + ", ISOS fee " + prices.feeBasisPoints() + " bp");
             posting.settlement(amountMicros, fee, 0);
-            posting.entry(viewerId, "usage", -amountMicros);
-            posting.entry(providerId, "usage", toProvider);
+            posting.entry(viewerId, "view", -amountMicros);
+            posting.entry(providerId, "view", toProvider);
             posting.entry(FEES, "fee", fee);
             return post(c, posting);
         });

@@ -25,7 +25,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = LedgerSeries.class)
 public class JdbcLedgerSeries implements LedgerSeries {
 
-    static final Set<String> KINDS = Set.of("deposit", "withdrawal", "hold", "release", "usage", "fee");
+    static final Set<String> KINDS = Set.of("deposit", "withdrawal", "hold", "release", "usage", "view", "fee");
 
     private final Store store;
 

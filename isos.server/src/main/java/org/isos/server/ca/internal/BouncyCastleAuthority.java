@@ -574,6 +574,34 @@ public class BouncyCastleAuthority implements CertificateAuthority {
         return new BigInteger(1, bytes);
     }
 
+    @Override
+    public byte[] signStatement(String purpose, byte[] statement) {
+        byte[] signed = statementBytes(purpose, statement);
+        try {
+            java.security.Signature signer = java.security.Signature.getInstance(SIGNATURE);
+            signer.initSign(rootKey, random);
+            signer.update(signed);
+            return signer.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign a " + purpose + " statement with the root key: " + e, e);
+        }
+    }
+
+    /** What {@link #signStatement} signs: {@code "ISOS <purpose>\n"} and the statement. */
+    static byte[] statementBytes(String purpose, byte[] statement) {
+        if (purpose == null || !purpose.matches("[a-z][a-z0-9-]{0,39}")) {
+            throw new IllegalArgumentException("a statement's purpose must be 1 to 40 characters of [a-z0-9-], "
+                    + "starting with a letter, not '" + purpose + "'");
+        }
+        if (statement == null || statement.length == 0) {
+            throw new IllegalArgumentException("an empty " + purpose + " statement is not signed");
+        }
+        byte[] prefix = ("ISOS " + purpose + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] signed = java.util.Arrays.copyOf(prefix, prefix.length + statement.length);
+        System.arraycopy(statement, 0, signed, prefix.length, statement.length);
+        return signed;
+    }
+
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key) throws GeneralSecurityException {
         try {
             ContentSigner signer = new JcaContentSignerBuilder(SIGNATURE).build(key);

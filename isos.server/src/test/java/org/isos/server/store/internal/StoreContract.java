@@ -140,6 +140,53 @@ abstract class StoreContract {
     }
 
     @Test
+    void v011TurnsPastViewPaymentsIntoTheViewKindAndAllowsItFromThenOn() throws Exception {
+        List<Migration> all = Migrations.bundled();
+        assertEquals("V011__ledger_view_kind.sql", all.get(10).file());
+        try (JdbcStore before = open(all.subList(0, 10))) {
+            before.transaction(c -> {
+                try (Statement s = c.createStatement()) {
+                    s.executeUpdate("INSERT INTO ledger_accounts (id, kind, balance_micros, created) VALUES "
+                            + "('viewer', 'account', 0, CURRENT_TIMESTAMP), ('acme', 'account', 0, CURRENT_TIMESTAMP)");
+                    s.executeUpdate("INSERT INTO ledger_transfers (id, kind, request, amount_micros, paid_micros, "
+                            + "fee_micros, short_micros, memo, posted) VALUES ('view:viewer:v1', 'usage', "
+                            + "'view title=t viewer=viewer provider=acme amount=10', 10, 10, 1, 0, 'm', CURRENT_TIMESTAMP), "
+                            + "('usage:l1:1', 'usage', 'usage buyer=viewer lease=l1', 5, 5, 0, 0, 'm', CURRENT_TIMESTAMP)");
+                    s.executeUpdate("INSERT INTO ledger_entries (transfer_id, ledger_account, kind, amount_micros) "
+                            + "VALUES ('view:viewer:v1', 'viewer', 'usage', -10), ('view:viewer:v1', 'acme', 'usage', 9), "
+                            + "('view:viewer:v1', 'isos:fees', 'fee', 1), ('usage:l1:1', 'acme', 'usage', 5)");
+                }
+                return null;
+            });
+            try (Connection c = before.connection(); Statement s = c.createStatement()) {
+                assertThrows(SQLException.class, () -> s.executeUpdate("INSERT INTO ledger_entries (transfer_id, "
+                        + "ledger_account, kind, amount_micros) VALUES ('usage:l1:1', 'acme', 'view', 1)"),
+                        "V004 knows no 'view'");
+            }
+        }
+        try (JdbcStore after = open(all.subList(0, 11)); Connection c = after.connection();
+                Statement s = c.createStatement()) {
+            assertEquals(11, after.schemaVersion());
+            List<String> kinds = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT t.kind, e.kind, e.amount_micros FROM ledger_entries e JOIN "
+                    + "ledger_transfers t ON t.id = e.transfer_id ORDER BY e.id")) {
+                while (rs.next()) {
+                    kinds.add(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getLong(3));
+                }
+            }
+            assertEquals(List.of("view/view/-10", "view/view/9", "view/fee/1", "usage/usage/5"), kinds);
+            s.executeUpdate("INSERT INTO ledger_entries (transfer_id, ledger_account, kind, amount_micros) VALUES "
+                    + "('view:viewer:v1', 'acme', 'view', 1)");
+            assertThrows(SQLException.class, () -> s.executeUpdate("INSERT INTO ledger_entries (transfer_id, "
+                    + "ledger_account, kind, amount_micros) VALUES ('usage:l1:1', 'acme', 'bribe', 1)"));
+            assertThrows(SQLException.class, () -> s.executeUpdate("UPDATE ledger_transfers SET kind = 'fee' WHERE "
+                    + "id = 'usage:l1:1'"), "a transfer is never of kind fee");
+            assertThrows(SQLException.class, () -> s.executeUpdate("UPDATE ledger_transfers SET kind = NULL WHERE "
+                    + "id = 'usage:l1:1'"));
+        }
+    }
+
+    @Test
     void anAppliedMigrationThatChangedIsRefused() throws Exception {
         open().close();
         List<Migration> edited = new ArrayList<>(Migrations.bundled());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -52,7 +53,11 @@ import org.isos.server.store.internal.StoreConfig;
 import org.isos.server.titles.Title;
 import org.isos.server.titles.TitleRefused;
 import org.isos.server.titles.TitleRefused.Reason;
+import org.isos.server.titles.TicketRefused;
+import org.isos.server.titles.TicketRefused.Code;
 import org.isos.server.titles.View;
+import org.isos.server.titles.ViewTicket;
+import org.isos.server.titles.ViewTickets;
 import org.isos.testkit.MovableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -192,6 +197,7 @@ class TitlesTest {
         assertTrue(ledger.get(0).memo().startsWith("view of title movie by " + viewer.id() + " paid to " + acme.id()),
                 ledger.get(0).memo());
         assertEquals(0, entrySum("view:" + viewer.id() + ":evening-1"), "a transfer's entries sum to zero");
+        assertEquals("view", ledger.get(0).kind(), "a view is its own ledger kind (V011), not metered usage");
         LedgerTotals totals = bank.totals();
         assertTrue(totals.balanced(), totals.toString());
 
@@ -206,6 +212,72 @@ class TitlesTest {
         View own = titles.buyView(acme, "movie", "check");
         assertEquals(0, own.priceMicros());
         assertTrue(bank.totals().balanced());
+    }
+
+    @Test
+    void aViewComesWithATicketTheHostsCanCheckAndAReplayGetsOneWithoutASecondCharge() throws Exception {
+        titles.publish(acme, "movie", manifest("movie", acme, acmeLeases, 2), PRICE);
+        ViewTickets tickets = new ViewTickets(ca, clock);
+        View view = titles.buyView(viewer, "movie", "night-1");
+        ViewTickets.Issued issued = tickets.issue(view);
+        PublicKey root = ca.root().getPublicKey();
+        ViewTicket ticket = ViewTickets.verify(issued.text(), root, "movie", clock.instant());
+        assertEquals(issued.ticket(), ticket);
+        assertEquals("movie", ticket.title());
+        assertEquals(viewer.id(), ticket.viewer());
+        assertEquals("night-1", ticket.viewId());
+        assertEquals(ViewTickets.manifestSha256(view.manifest()), ticket.manifestSha256());
+        assertEquals(ViewTickets.LIFETIME, Duration.between(ticket.issued(), ticket.expires()));
+        assertTrue(issued.text().matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"), issued.text());
+
+        // a replay of the view id: a fresh ticket, no second charge
+        clock.advance(Duration.ofHours(1));
+        View again = titles.buyView(viewer, "movie", "night-1");
+        assertTrue(again.repeated());
+        ViewTicket fresh = ViewTickets.verify(tickets.issue(again).text(), root, "movie", clock.instant());
+        assertEquals(ticket.expires().plus(Duration.ofHours(1)), fresh.expires());
+        assertEquals(1_000_000 - PRICE, bank.balance(viewer.id()).availableMicros(), "charged once");
+        assertEquals(1, bank.ledger(viewer.id(), 10).stream().filter(e -> e.kind().equals("view")).count());
+
+        // wrong title, expired, forged, tampered, none
+        assertTicketRefused(Code.BAD_TICKET, "BAD_TICKET: the ticket is for movie, not other",
+                () -> ViewTickets.verify(issued.text(), root, "other", clock.instant()));
+        assertTicketRefused(Code.EXPIRED_TICKET, "EXPIRED_TICKET: view night-1 of movie expired at "
+                + ticket.expires() + "; buy the view again (the same view id is not charged twice)",
+                () -> ViewTickets.verify(issued.text(), root, "movie", ticket.expires()));
+        String payload = issued.text().substring(0, issued.text().indexOf('.'));
+        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        java.security.Signature forger = java.security.Signature.getInstance("SHA256withECDSA");
+        forger.initSign(generator.generateKeyPair().getPrivate());
+        forger.update(("ISOS view-ticket\n" + payload).getBytes(StandardCharsets.US_ASCII));
+        String forged = payload + "." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(forger.sign());
+        assertTicketRefused(Code.BAD_TICKET, "BAD_TICKET: its signature is not the ISOS CA's",
+                () -> ViewTickets.verify(forged, root, "movie", clock.instant()));
+        String longer = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                new String(java.util.Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8)
+                        .replace("\"exp\":" + ticket.expires().getEpochSecond(), "\"exp\":9999999999")
+                        .getBytes(StandardCharsets.UTF_8));
+        assertTicketRefused(Code.BAD_TICKET, "BAD_TICKET: its signature is not the ISOS CA's", () -> ViewTickets
+                .verify(longer + issued.text().substring(issued.text().indexOf('.')), root, "movie", clock.instant()));
+        assertTicketRefused(Code.BAD_TICKET, "BAD_TICKET: not a view ticket (base64url payload '.' base64url signature)",
+                () -> ViewTickets.verify("not-a-ticket", root, "movie", clock.instant()));
+        assertTicketRefused(Code.NO_TICKET, "NO_TICKET: a view ticket is needed to watch movie (POST"
+                + " /v1/titles/movie/views)", () -> ViewTickets.verify("", root, "movie", clock.instant()));
+        // the CA signs statements only under a purpose: a ticket's signature is no certificate's
+        assertThrows(IllegalArgumentException.class, () -> ca.signStatement("Bad Purpose", new byte[] { 1 }));
+        assertThrows(IllegalArgumentException.class, () -> ca.signStatement("view-ticket", new byte[0]));
+    }
+
+    private static void assertTicketRefused(Code code, String message, TicketCall call) {
+        TicketRefused refused = assertThrows(TicketRefused.class, call::run);
+        assertEquals(code, refused.code());
+        assertEquals(message, refused.getMessage());
+    }
+
+    @FunctionalInterface
+    interface TicketCall {
+        void run() throws Exception;
     }
 
     @Test
