@@ -140,6 +140,7 @@ final class StreamPlayCommand extends Verb {
                     .put("seconds", report.seconds()).put("startupMillis", report.startupMillis())
                     .put("stalls", report.stalls()).put("longestStallMillis", report.longestStallMillis())
                     .put("goodputBytesPerSecond", report.goodputBytesPerSecond())
+                    .put("goodputAfterStartupBytesPerSecond", report.goodputAfterStartupBytesPerSecond())
                     .put("liveCapBytesPerSecond", report.liveCapBytesPerSecond())
                     .put("fragmentBytes", report.fragmentBytes()).put("usefulBytes", report.usefulBytes())
                     .put("fetches", report.fetches()).put("hedges", report.hedges())

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 import org.isos.apps.streaming.client.internal.SegmentCoder;
@@ -124,6 +126,8 @@ public final class Viewer {
     private int corrupt;
     private final Map<String, String> dropped = new LinkedHashMap<>();
     private final Deque<long[]> recent = new ArrayDeque<>(); // {nanos, bytes} of arrivals, for the rate
+    private long firstWrite = -1; // when the first byte was written: start-up ends there
+    private long usefulAfterStartup; // useful fragment bytes that arrived after it
 
     /**
      * @param holders one per slot of the manifest's holders, in the same order
@@ -161,6 +165,7 @@ public final class Viewer {
         long busySince = -1;
         long lastByte;
         int completed; // fetches that delivered a whole fragment
+        boolean reached; // a request has gone out to it: its session is open
         String droppedFor;
 
         Slot(int number, SegmentHolder holder, long cap) {
@@ -200,6 +205,7 @@ public final class Viewer {
         final boolean[] tried = new boolean[n]; // fetched, being fetched, or failed
         final List<FetchState> active = new ArrayList<>();
         int received;
+        long early; // bytes of the fragments received that came during start-up
         byte[] decoded;
 
         SegmentState(TitleManifest.Segment segment) {
@@ -215,6 +221,7 @@ public final class Viewer {
         final byte[] buffer;
         final long started = System.nanoTime();
         int got;
+        int early; // bytes that came before the first byte was written (start-up's share)
         boolean finished;
         boolean cancelledByUs;
         SegmentHolder.Fetch handle;
@@ -243,6 +250,9 @@ public final class Viewer {
                 } else {
                     System.arraycopy(chunk, offset, buffer, got, length);
                     got += length;
+                    if (firstWrite < 0) {
+                        early += length;
+                    }
                     slot.queuedBytes -= length;
                 }
                 lock.notifyAll();
@@ -313,6 +323,11 @@ public final class Viewer {
         long start = System.nanoTime();
         Player player = new Player(start, manifest.playBytesPerSecond());
         long nextStatus = start;
+        ExecutorService requests = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "isos-stream-request");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             while (true) {
                 List<byte[]> ready = new ArrayList<>();
@@ -338,16 +353,9 @@ public final class Viewer {
                 }
                 cancelAll(toCancel);
                 for (FetchState f : toStart) {
-                    SegmentHolder.Fetch handle = f.slot.holder.fetch(manifest.title(), f.segment.segment.number(),
-                            f.index, f.segment.segment.fragments().get(f.index).id(), f);
-                    boolean cancelNow;
-                    synchronized (lock) {
-                        f.handle = handle;
-                        cancelNow = f.cancelledByUs;
-                    }
-                    if (cancelNow) {
-                        handle.cancel();
-                    }
+                    // a holder's first request opens its session (a TLS handshake, seconds on a loaded machine):
+                    // on the play thread, one after another, that would hold up every other holder and every write
+                    requests.execute(() -> request(f));
                 }
                 for (byte[] segment : ready) {
                     out.write(segment);
@@ -355,6 +363,9 @@ public final class Viewer {
                     long now = System.nanoTime();
                     player.wrote(now, segment.length);
                     synchronized (lock) {
+                        if (firstWrite < 0) {
+                            firstWrite = now;
+                        }
                         segments[next].decoded = null; // written: the memory can go
                         next++;
                         player.pendingWrites--;
@@ -386,6 +397,7 @@ public final class Viewer {
                 }
             }
             cancelAll(toCancel);
+            requests.shutdown();
         }
         long end = System.nanoTime();
         synchronized (lock) {
@@ -400,7 +412,26 @@ public final class Viewer {
             return new PlaybackReport(manifest.sizeBytes(), (end - start) / 1e9, player.startupMillis(),
                     player.stalls, player.longestStallNanos / 1_000_000, player.stalledNanos / 1_000_000,
                     fragmentBytes, usefulBytes, fetches, hedges, cancelled, corrupt, Map.copyOf(dropped), liveCaps,
-                    byHost);
+                    byHost, usefulAfterStartup);
+        }
+    }
+
+    /** Sends one fetch's request to its holder (off the play thread). */
+    private void request(FetchState f) {
+        SegmentHolder.Fetch handle = f.slot.holder.fetch(manifest.title(), f.segment.segment.number(), f.index,
+                f.segment.segment.fragments().get(f.index).id(), f);
+        boolean cancelNow;
+        synchronized (lock) {
+            f.handle = handle;
+            cancelNow = f.cancelledByUs;
+            if (!f.slot.reached) {
+                // the stall clock runs from the first request that went out, not from the wait for the session
+                f.slot.reached = true;
+                f.slot.lastByte = Math.max(f.slot.lastByte, System.nanoTime());
+            }
+        }
+        if (cancelNow) {
+            handle.cancel();
         }
     }
 
@@ -559,6 +590,7 @@ public final class Viewer {
         state.shards[f.index] = f.buffer;
         state.present[f.index] = true;
         state.received++;
+        state.early += f.early;
         if (state.received < k) {
             return;
         }
@@ -573,6 +605,7 @@ public final class Viewer {
         }
         state.decoded = segment;
         usefulBytes += (long) k * state.segment.fragmentBytes();
+        usefulAfterStartup += (long) k * state.segment.fragmentBytes() - state.early;
         for (int i = 0; i < n; i++) {
             state.shards[i] = null;
         }

@@ -5,5 +5,5 @@
  * back from many slow {@link org.isos.apps.streaming.client.SegmentHolder}s at once with a deadline-aware scheduler.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.isos.apps.streaming.client;
