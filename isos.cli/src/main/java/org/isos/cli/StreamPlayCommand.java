@@ -147,6 +147,8 @@ final class StreamPlayCommand extends Verb {
                     .put("cancelled", report.cancelled()).put("corruptFragments", report.corruptFragments());
             ObjectNode dropped = r.putObject("dropped");
             report.dropped().forEach(dropped::put);
+            ObjectNode byHost = r.putObject("bytesByHost");
+            report.bytesByHost().forEach(byHost::put);
             status.println(ServerConnection.JSON.writeValueAsString(r));
         } else {
             status.print(report.summary().lines().map(l -> name() + ": " + l + "\n").reduce("", String::concat));

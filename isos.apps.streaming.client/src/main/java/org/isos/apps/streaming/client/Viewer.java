@@ -25,8 +25,11 @@ import org.isos.apps.streaming.client.internal.SegmentCoder;
  * holders expected to deliver soonest (queued bytes over measured rate; a holder's lease cap until it has been
  * measured), at most {@link Options#fetchesPerHolder()} at once per holder.</li>
  * <li><b>Hedging.</b> A segment that is due (the next two while the buffered play time is below
- * {@link Options#lowWaterSeconds()}, as at start-up; the next one when the title has no play rate) gets {@link Options#hedge()} extra fetches beyond k; it is decoded as soon as
- * any k fragments arrived and the fetches still running are cancelled (long-tail cancellation).</li>
+ * {@link Options#lowWaterSeconds()}; the next one when the title has no play rate) does not count on fetches that
+ * lag (no first chunk long after it was due, or well over their expected time) and asks other holders instead. The
+ * first segment (start-up), and the next one while the buffer is below a quarter of the low water, get
+ * {@link Options#hedge()} extra fetches beyond k up front. A segment is decoded as soon as any k fragments arrived
+ * and the fetches still running are cancelled (long-tail cancellation).</li>
  * <li><b>Dropping holders.</b> A holder that sends nothing for {@link Options#stallTimeout()} (or twice the time a
  * 16 KiB chunk takes at its measured rate, if longer) while it has fetches in flight, answers {@code FAILED}, breaks
  * its connection, ends a stream short, or sends a fragment that does not hash to the manifest's id, is dropped for
@@ -102,6 +105,9 @@ public final class Viewer {
             return new Options(hedge, fetchesPerHolder, segments, stallTimeout, lowWaterSeconds, statusInterval);
         }
     }
+
+    /** Below this share of the low water the next segment is hedged up front, not just where its fetches lag. */
+    static final double URGENT_SHARE = 0.25;
 
     /** How much slower than the quickest holder a holder may be to get a fragment of a segment not yet due. */
     static final double PATIENCE = 3;
@@ -222,6 +228,8 @@ public final class Viewer {
         final long started = System.nanoTime();
         int got;
         int early; // bytes that came before the first byte was written (start-up's share)
+        long ahead; // bytes queued on its holder before it, when it was picked
+        long sent = -1; // when its request went out
         boolean finished;
         boolean cancelledByUs;
         SegmentHolder.Fetch handle;
@@ -423,6 +431,7 @@ public final class Viewer {
         boolean cancelNow;
         synchronized (lock) {
             f.handle = handle;
+            f.sent = System.nanoTime();
             cancelNow = f.cancelledByUs;
             if (!f.slot.reached) {
                 // the stall clock runs from the first request that went out, not from the wait for the session
@@ -444,6 +453,11 @@ public final class Viewer {
         // below low water (as at start-up); with a deep buffer extra fetches would only waste the hosts' caps
         int dueEnd = Double.isNaN(bufferSeconds) ? next + 1
                 : bufferSeconds < options.lowWaterSeconds() ? next + 2 : next;
+        // extra fetches up front, whose long tail is cancelled and wasted, only where a late fragment would be seen
+        // at once: the first segment (start-up), or the next when the player is about to run dry; other due
+        // segments replace a fetch only once it lags (no first chunk in time, or well over its expected time)
+        int hedgeEnd = firstWrite < 0 || Double.isNaN(bufferSeconds)
+                || bufferSeconds < options.lowWaterSeconds() * URGENT_SHARE ? next + 1 : next;
         double slowRate = medianRate(now) / 2;
         // holders working for a due segment get nothing else meanwhile (only the next segment may still share one
         // when no other is left): the earliest segment's fragments then have their holders' whole cap
@@ -454,7 +468,7 @@ public final class Viewer {
                 continue;
             }
             boolean due = s < dueEnd;
-            int target = k + (due ? options.hedge() : 0);
+            int target = k + (s < hedgeEnd ? options.hedge() : 0);
             int have = state.received;
             for (FetchState f : state.active) {
                 // a due segment does not count on the long tail: fetches from holders at under half the median
@@ -494,8 +508,17 @@ public final class Viewer {
     private static boolean lagging(FetchState f, long now, double slowRate) {
         double rate = f.slot.rate(now);
         double expectedNanos = 1e9 * f.buffer.length * Math.max(1, f.slot.inFlight) / rate;
-        return rate < slowRate || now - f.started > 2 * expectedNanos;
+        if (rate < slowRate || now - f.started > 2 * expectedNanos) {
+            return true;
+        }
+        // nothing yet, long after its first chunk was due (the fetches before it on that holder, then one chunk):
+        // a holder whose line is far slower than its cap says shows it here, seconds before the stall detector
+        double firstChunkNanos = 1e9 * (f.ahead + Math.min(HOST_CHUNK_BYTES, f.buffer.length)) / rate;
+        return f.got == 0 && f.sent >= 0 && now - f.sent > 2 * firstChunkNanos + FIRST_BYTE_SLACK_NANOS;
     }
+
+    /** Latency allowed on top of a first chunk's expected time (a request's round trip, a loaded host's delay). */
+    static final long FIRST_BYTE_SLACK_NANOS = 250_000_000L;
 
     /** The median rate of the holders not dropped. */
     private double medianRate(long now) {
@@ -553,6 +576,7 @@ public final class Viewer {
         }
         Slot slot = slots[state.segment.fragments().get(best).holder()];
         FetchState f = new FetchState(state, best, slot);
+        f.ahead = slot.queuedBytes;
         state.tried[best] = true;
         state.active.add(f);
         slot.started(now);
