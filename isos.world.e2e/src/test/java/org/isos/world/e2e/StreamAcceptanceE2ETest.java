@@ -158,6 +158,12 @@ class StreamAcceptanceE2ETest {
         Path out = root.resolve("played-" + name + ".ts");
         Process play = cli(viewer, "play-" + name, "stream", "play", "acceptance.ts", "-o", out.toString(), "--json",
                 "--quiet");
+        if (victims.isEmpty() && play.waitFor(900, TimeUnit.SECONDS) && play.exitValue() != 0 && !Files.exists(out)
+                && Files.readString(root.resolve("play-" + name + ".err")).contains("did not answer in time")) {
+            // a 2-core machine at load 80 can keep the server from answering the view's purchase: once more
+            play = cli(viewer, "play-" + name, "stream", "play", "acceptance.ts", "-o", out.toString(), "--json",
+                    "--quiet");
+        }
         long atKill = 0;
         if (!victims.isEmpty()) {
             long deadline = System.nanoTime() + 300_000_000_000L;

@@ -107,7 +107,7 @@ public final class Viewer {
     }
 
     /** Below this share of the low water the next segment is hedged up front, not just where its fetches lag. */
-    static final double URGENT_SHARE = 0.25;
+    static final double URGENT_SHARE = 0.5;
 
     /** How much slower than the quickest holder a holder may be to get a fragment of a segment not yet due. */
     static final double PATIENCE = 3;
@@ -228,8 +228,8 @@ public final class Viewer {
         final long started = System.nanoTime();
         int got;
         int early; // bytes that came before the first byte was written (start-up's share)
-        long ahead; // bytes queued on its holder before it, when it was picked
         long sent = -1; // when its request went out
+        boolean startsBusy; // its holder had nothing else in flight when it was picked
         boolean finished;
         boolean cancelledByUs;
         SegmentHolder.Fetch handle;
@@ -433,10 +433,11 @@ public final class Viewer {
             f.handle = handle;
             f.sent = System.nanoTime();
             cancelNow = f.cancelledByUs;
-            if (!f.slot.reached) {
-                // the stall clock runs from the first request that went out, not from the wait for the session
+            if (!f.slot.reached || f.startsBusy) {
+                // the stall clock of an idle holder runs from when the request went out, not from when it was
+                // picked: the session's opening and a loaded machine's thread hand-over are not the holder's silence
                 f.slot.reached = true;
-                f.slot.lastByte = Math.max(f.slot.lastByte, System.nanoTime());
+                f.slot.lastByte = Math.max(f.slot.lastByte, f.sent);
             }
         }
         if (cancelNow) {
@@ -511,14 +512,14 @@ public final class Viewer {
         if (rate < slowRate || now - f.started > 2 * expectedNanos) {
             return true;
         }
-        // nothing yet, long after its first chunk was due (the fetches before it on that holder, then one chunk):
-        // a holder whose line is far slower than its cap says shows it here, seconds before the stall detector
-        double firstChunkNanos = 1e9 * (f.ahead + Math.min(HOST_CHUNK_BYTES, f.buffer.length)) / rate;
-        return f.got == 0 && f.sent >= 0 && now - f.sent > 2 * firstChunkNanos + FIRST_BYTE_SLACK_NANOS;
+        // its holder silent for two chunks' time (at its rate so far) since the request went out: a holder whose line
+        // is far slower than its cap says shows it here, well before the stall detector drops it
+        long silentSince = Math.max(f.sent, f.slot.lastByte);
+        return f.sent >= 0 && now - silentSince > 2e9 * HOST_CHUNK_BYTES / rate + SILENCE_SLACK_NANOS;
     }
 
-    /** Latency allowed on top of a first chunk's expected time (a request's round trip, a loaded host's delay). */
-    static final long FIRST_BYTE_SLACK_NANOS = 250_000_000L;
+    /** Latency allowed on top of two chunks' time (a request's round trip, a loaded host's delay). */
+    static final long SILENCE_SLACK_NANOS = 250_000_000L;
 
     /** The median rate of the holders not dropped. */
     private double medianRate(long now) {
@@ -576,7 +577,7 @@ public final class Viewer {
         }
         Slot slot = slots[state.segment.fragments().get(best).holder()];
         FetchState f = new FetchState(state, best, slot);
-        f.ahead = slot.queuedBytes;
+        f.startsBusy = slot.inFlight == 0;
         state.tried[best] = true;
         state.active.add(f);
         slot.started(now);

@@ -138,7 +138,9 @@ class ViewerTest {
         liar.corrupt = true;
         liar.bytesPerSecond = 2_000_000; // the fastest: the viewer is sure to ask it
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PlaybackReport report = new Viewer(t.manifest(), t.holders(), fast()).play(out, null);
+        // stalls are not the point here: a machine loaded by other builds must not get honest holders dropped
+        PlaybackReport report = new Viewer(t.manifest(), t.holders(), fast().withStallTimeout(Duration.ofSeconds(5)))
+                .play(out, null);
         assertArrayEquals(t.movie(), out.toByteArray());
         assertEquals(1, report.corruptFragments(), report::summary);
         assertTrue(report.dropped().get("host-0").startsWith("served a corrupt fragment"), report::summary);
