@@ -684,8 +684,8 @@ public final class Viewer {
 
     private void checkStalls(long now, List<FetchState> toCancel) {
         for (Slot slot : slots) {
-            if (slot.droppedFor != null || slot.inFlight == 0) {
-                continue;
+            if (slot.droppedFor != null || slot.inFlight == 0 || !slot.reached) {
+                continue; // not reached: its session is still being opened (seconds for 20 at once on a busy machine)
             }
             long limit = Math.max(options.stallTimeout().toNanos(),
                     (long) (2e9 * HOST_CHUNK_BYTES / slot.rate(now)));
