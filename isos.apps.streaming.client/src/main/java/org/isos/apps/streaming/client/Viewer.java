@@ -26,8 +26,8 @@ import org.isos.apps.streaming.client.internal.SegmentCoder;
  * measured), at most {@link Options#fetchesPerHolder()} at once per holder.</li>
  * <li><b>Hedging.</b> A segment that is due (the next two while the buffered play time is below
  * {@link Options#lowWaterSeconds()}; the next one when the title has no play rate) does not count on fetches that
- * lag (no first chunk long after it was due, or well over their expected time) and asks other holders instead. The
- * first segment (start-up), and the next one while the buffer is below a quarter of the low water, get
+ * lag (their holder silent for two chunks' time since the request, or well over their expected time) and asks other
+ * holders instead. The first segment (start-up), and the next one while the buffer is below half the low water, get
  * {@link Options#hedge()} extra fetches beyond k up front. A segment is decoded as soon as any k fragments arrived
  * and the fetches still running are cancelled (long-tail cancellation).</li>
  * <li><b>Dropping holders.</b> A holder that sends nothing for {@link Options#stallTimeout()} (or twice the time a
@@ -171,7 +171,7 @@ public final class Viewer {
         long busySince = -1;
         long lastByte;
         int completed; // fetches that delivered a whole fragment
-        boolean reached; // a request has gone out to it: its session is open
+        boolean reached; // a request has gone out to it (its session is open): only then can it stall
         String droppedFor;
 
         Slot(int number, SegmentHolder holder, long cap) {
