@@ -143,12 +143,15 @@ final class StreamPlayCommand extends Verb {
                     .put("seconds", report.seconds()).put("startupMillis", report.startupMillis())
                     .put("stalls", report.stalls()).put("longestStallMillis", report.longestStallMillis())
                     .put("goodputBytesPerSecond", report.goodputBytesPerSecond())
+                    .put("goodputAfterStartupBytesPerSecond", report.goodputAfterStartupBytesPerSecond())
                     .put("liveCapBytesPerSecond", report.liveCapBytesPerSecond())
                     .put("fragmentBytes", report.fragmentBytes()).put("usefulBytes", report.usefulBytes())
                     .put("fetches", report.fetches()).put("hedges", report.hedges())
                     .put("cancelled", report.cancelled()).put("corruptFragments", report.corruptFragments());
             ObjectNode dropped = r.putObject("dropped");
             report.dropped().forEach(dropped::put);
+            ObjectNode byHost = r.putObject("bytesByHost");
+            report.bytesByHost().forEach(byHost::put);
             status.println(ServerConnection.JSON.writeValueAsString(r));
         } else {
             status.print(report.summary().lines().map(l -> name() + ": " + l + "\n").reduce("", String::concat));

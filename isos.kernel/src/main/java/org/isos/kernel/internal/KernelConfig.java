@@ -42,6 +42,10 @@ public @interface KernelConfig {
     @AttributeDefinition(description = "Length of a usage period; each closes into one signed record per lease")
     long usagePeriodSeconds() default 60;
 
+    @AttributeDefinition(description = "This host's own upload limit in bytes per second, shared by all its leases on "
+            + "top of each lease's cap (a host whose line is slower than the caps it sold); 0 means none")
+    long uplinkBytesPerSecond() default 0;
+
     @AttributeDefinition(description = "Packages app bundles may import (a trailing .* matches sub-packages); "
             + "empty means the ISOS defaults of isos.admission")
     String[] allowedImports() default {};

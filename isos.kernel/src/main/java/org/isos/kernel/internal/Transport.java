@@ -92,11 +92,18 @@ public class Transport implements PeerDirectory, PeerRevocations {
     private final PeerTrust trust;
     /** Connections, in and out, with a peer that showed a host certificate: the ones a revocation may close. */
     private final Set<Channel> hostConnections = ConcurrentHashMap.newKeySet();
+    /** The host's own line, shared by all leases; null when the host sets no limit of its own. */
+    private final TokenBucket uplink;
 
     @Activate
     public Transport(@Reference KernelHome home, @Reference Tenancy tenancy) throws Exception {
         this.identity = home.identity();
         this.tenancy = tenancy;
+        long uplinkRate = home.config().uplinkBytesPerSecond();
+        if (uplinkRate < 0) {
+            throw new IllegalArgumentException("uplinkBytesPerSecond must be >= 0 (0 for no limit), got " + uplinkRate);
+        }
+        this.uplink = uplinkRate > 0 ? new TokenBucket(uplinkRate) : null;
         X509Certificate[] chain = identity.chain().toArray(X509Certificate[]::new);
         X509Certificate[] anchors = identity.trustAnchors().toArray(X509Certificate[]::new);
         this.trust = new PeerTrust(List.of(anchors));
@@ -217,6 +224,9 @@ public class Transport implements PeerDirectory, PeerRevocations {
     private CompletionStage<Void> write(Tenant from, Peer to, Frame frame, int bytes) {
         try {
             from.outbound().take(bytes);
+            if (uplink != null) {
+                uplink.take(bytes);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(e);

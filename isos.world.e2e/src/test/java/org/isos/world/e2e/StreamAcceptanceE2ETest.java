@@ -23,12 +23,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Issue 6's acceptance run, opt-in (too heavy for CI and for a 2-core machine shared with builds):
- * {@code -Disos.stream.acceptance=true [-Disos.stream.hosts=20] [-Disos.stream.kill=3] [-Disos.stream.seconds=40]
- * [-Disos.stream.videoKbit=1500]}. {@code ./isos dev --hosts N}, every lease capped at 32,000 B/s (256 kbit/s); the
- * provider publishes an ffmpeg MPEG-TS (N/2-of-N, 256 KiB segments) at a price; a second buyer buys a view and plays
- * it while {@code kill} hosts are killed once a third of the movie is out: the output must be byte-identical, ffprobe
- * must read it and no stall may last over a second. The figures (goodput against the live hosts' caps, start-up, the
- * longest stall) are printed for docs/benchmarks.md; nothing about speed is asserted but the issue's stall bound.
+ * {@code -Disos.stream.acceptance=true [-Disos.stream.hosts=20] [-Disos.stream.slow=N/4] [-Disos.stream.kill=3]
+ * [-Disos.stream.seconds=40] [-Disos.stream.videoKbit=1500]}. {@code ./isos dev --hosts N}, every lease capped at
+ * 32,000 B/s (256 kbit/s); the provider publishes an ffmpeg MPEG-TS (N/2-of-N, 256 KiB segments) at a price; a second
+ * buyer buys views and plays it three times: (1) all hosts at their cap; (2) with {@code slow} hosts serving at a
+ * tenth of their cap (their agents restarted with the kernel's {@code uplinkBytesPerSecond} at 3,200 B/s, the host's
+ * own line being slower than the cap it sold); (3) with those still slow and {@code kill} hosts at their cap killed
+ * once a third of the movie is out. Each time the output must be byte-identical and ffprobe must read it; in (3) no
+ * stall may last over a second. The issue's figures (goodput against the live hosts' caps, overall and after
+ * start-up, start-up time, the longest stall) are printed for docs/benchmarks.md; nothing about speed is asserted but
+ * the issue's stall bound.
  */
 @EnabledIfSystemProperty(named = "isos.stream.acceptance", matches = "true")
 @Timeout(value = 1800, unit = TimeUnit.SECONDS)
@@ -49,11 +53,12 @@ class StreamAcceptanceE2ETest {
     }
 
     @Test
-    void aMoviePlaysToTheEndByteIdenticalWithHostsKilledMidStreamAndNoStallOverOneSecond() throws Exception {
+    void aMoviePlaysByteIdenticalFromAllHostsFromASlowQuarterAndWithHostsKilledMidStreamWithNoStallOverOneSecond() throws Exception {
         int hosts = Integer.getInteger("isos.stream.hosts", 20);
         int kill = Integer.getInteger("isos.stream.kill", 3);
         int seconds = Integer.getInteger("isos.stream.seconds", 40);
         int videoKbit = Integer.getInteger("isos.stream.videoKbit", 1500);
+        int slow = Integer.getInteger("isos.stream.slow", hosts / 4);
         long started = System.nanoTime();
         world = World.start(root.resolve("dev"), hosts, "--wait-seconds", "600");
         System.out.printf("StreamAcceptance: ./isos dev --hosts %d ready in %.1f s%n", hosts,
@@ -87,32 +92,95 @@ class StreamAcceptanceE2ETest {
         String viewer = created.json().path("token").asText();
         assertEquals(0, world.isosAs(viewer, "deposit", "10").exit());
 
-        Path out = root.resolve("played.ts");
-        Path err = root.resolve("play.err");
-        Process play = cli(viewer, "play", "stream", "play", "acceptance.ts", "-o", out.toString(), "--json", "--quiet");
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while ((!Files.exists(out) || Files.size(out) < size / 3) && play.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
+        // 1. every host at its cap
+        Map<String, String> agentByHost = world.agentsByHost();
+        List<String> agents = new ArrayList<>(agentByHost.values());
+        play(viewer, "normal", movie, hosts + " hosts, all at their cap", Map.of(), List.of());
+
+        // 2. a quarter of the hosts slow: their agents restarted with a host uplink of a tenth of the lease's cap
+        // (kernel uplinkBytesPerSecond, shared by the host's leases), on the same transport port, so the title's
+        // manifest still reaches them; the leases, their app and its fragments come back from the kernel's disk
+        Map<String, String> slowHosts = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < slow; i++) {
+            String agent = agents.get((i * 4) % agents.size());
+            Properties status = world.agentStatus().get(agent);
+            String transport = status.getProperty("transport");
+            String port = transport.substring(transport.lastIndexOf(':') + 1);
+            world.restartAgent(agent, "isos.kernel.uplinkBytesPerSecond=" + CAP / 10, "isos.kernel.transportPort=" + port);
+            slowHosts.put(status.getProperty("hostId"), agent);
         }
-        long atKill = Files.exists(out) ? Files.size(out) : 0;
-        List<String> killed = new ArrayList<>();
-        List<String> agents = new ArrayList<>();
-        for (Map.Entry<String, Properties> e : world.agentStatus().entrySet()) {
-            if (e.getValue().getProperty("hostId") != null) {
-                agents.add(e.getKey());
+        if (slow > 0) {
+            long restarted = System.nanoTime();
+            world.await(slow + " slow agents back with their transport and lease", Duration.ofSeconds(600), () -> {
+                try {
+                    Map<String, Properties> status = world.agentStatus();
+                    for (String agent : slowHosts.values()) {
+                        Properties p = status.get(agent);
+                        if (p == null || !"true".equals(p.getProperty("running")) || p.getProperty("lastHeartbeat") == null
+                                || world.processOf(agent) == null
+                                || !Long.toString(world.processOf(agent)).equals(p.getProperty("agent.pid"))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            System.out.printf("StreamAcceptance: %d agents restarted slow (%d B/s uplink) in %.1f s: %s%n", slow,
+                    CAP / 10, (System.nanoTime() - restarted) / 1e9, slowHosts.values());
+            play(viewer, "slow", movie, hosts + " hosts, " + slow + " of them at a tenth of their cap", slowHosts,
+                    List.of());
+        }
+
+        // 3. the issue's acceptance: hosts at their cap killed mid-stream (the slow ones stay slow)
+        if (kill > 0) {
+            List<String> victims = new ArrayList<>();
+            for (String agent : agents) {
+                if (!slowHosts.containsValue(agent) && victims.size() < kill) {
+                    victims.add(agent);
+                }
+            }
+            JsonNode report = play(viewer, "kill", movie, hosts + " hosts, " + slow + " slow, " + kill
+                    + " at their cap killed after a third of the movie", slowHosts, victims);
+            assertTrue(report.path("longestStallMillis").asLong() <= 1000, "no stall over a second: " + report);
+        }
+    }
+
+    /**
+     * Plays the title as {@code viewer} (a new view) to a file, killing {@code victims} once a third is out; checks
+     * the bytes and ffprobe, prints the issue's three figures: goodput (overall and after start-up) against the live
+     * hosts' caps and against what they can deliver, start-up time, the longest stall.
+     */
+    private static JsonNode play(String viewer, String name, Path movie, String what, Map<String, String> slowHosts,
+            List<String> victims) throws Exception {
+        long size = Files.size(movie);
+        Path out = root.resolve("played-" + name + ".ts");
+        Process play = cli(viewer, "play-" + name, "stream", "play", "acceptance.ts", "-o", out.toString(), "--json",
+                "--quiet");
+        if (victims.isEmpty() && play.waitFor(900, TimeUnit.SECONDS) && play.exitValue() != 0 && !Files.exists(out)
+                && Files.readString(root.resolve("play-" + name + ".err")).contains("did not answer in time")) {
+            // a 2-core machine at load 80 can keep the server from answering the view's purchase: once more
+            play = cli(viewer, "play-" + name, "stream", "play", "acceptance.ts", "-o", out.toString(), "--json",
+                    "--quiet");
+        }
+        long atKill = 0;
+        if (!victims.isEmpty()) {
+            long deadline = System.nanoTime() + 300_000_000_000L;
+            while ((!Files.exists(out) || Files.size(out) < size / 3) && play.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            atKill = Files.exists(out) ? Files.size(out) : 0;
+            for (String agent : victims) {
+                world.killAgent(agent);
             }
         }
-        int step = Math.max(1, agents.size() / Math.max(1, kill));
-        for (int i = 0; i < kill; i++) {
-            String agent = agents.get((1 + i * step) % agents.size());
-            world.killAgent(agent);
-            killed.add(agent);
-        }
         assertTrue(play.waitFor(900, TimeUnit.SECONDS), "play did not end");
-        String text = Files.readString(err);
-        System.out.printf("StreamAcceptance: killed %s with %d of %d bytes played:%n%s", killed, atKill, size, text);
+        String text = Files.readString(root.resolve("play-" + name + ".err"));
+        System.out.printf("StreamAcceptance [%s]: %s%s:%n%s", name, what, victims.isEmpty() ? ""
+                : " (killed " + victims + " with " + atKill + " of " + size + " bytes played)", text);
         assertEquals(0, play.exitValue(), text);
-        assertTrue(atKill < size, "the hosts died mid-stream, not after it");
+        assertTrue(victims.isEmpty() || atKill < size, "the hosts died mid-stream, not after it");
         assertArrayEquals(Files.readAllBytes(movie), Files.readAllBytes(out), "every byte right");
         Process probe = new ProcessBuilder("ffprobe", "-v", "error", "-show_entries", "format=format_name,duration",
                 "-of", "default=noprint_wrappers=1", out.toString()).redirectErrorStream(true).start();
@@ -123,14 +191,27 @@ class StreamAcceptanceE2ETest {
         JsonNode report = World.JSON.readTree(text.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError("no JSON report: " + text)));
         long live = report.path("liveCapBytesPerSecond").asLong();
+        // what the live hosts can deliver: a slow one a tenth of its cap
+        long deliverable = live;
+        for (String host : slowHosts.keySet()) {
+            if (!report.path("dropped").has(host)) {
+                deliverable -= CAP - CAP / 10;
+            }
+        }
         double goodput = report.path("goodputBytesPerSecond").asDouble();
-        System.out.printf("StreamAcceptance: %d hosts, %d killed: goodput %.0f B/s = %.0f %% of the %d B/s live caps"
-                + " (%.0f %% of all %d), start-up %d ms, %d stalls, longest %d ms, fetches %d, hedged %d, cancelled %d,"
-                + " ffprobe: %s%n", hosts, kill, goodput, 100 * goodput / live, live, 100 * goodput / (hosts * CAP),
-                hosts * CAP, report.path("startupMillis").asLong(), report.path("stalls").asInt(),
+        double after = report.path("goodputAfterStartupBytesPerSecond").asDouble();
+        StringBuilder slowBytes = new StringBuilder();
+        slowHosts.keySet().forEach(h -> slowBytes.append(' ').append(report.path("bytesByHost").path(h).asLong()));
+        System.out.printf("StreamAcceptance [%s]: %.1f s; goodput %.0f B/s = %.0f %% of the %d B/s live caps (%.0f %%"
+                + " of the %d B/s they can deliver); after start-up %.0f B/s = %.0f %% (%.0f %%); start-up %d ms; %d"
+                + " stalls, longest %d ms; fetches %d, hedged %d, cancelled %d; %d dropped; bytes from the slow hosts:%s;"
+                + " ffprobe: %s%n", name, report.path("seconds").asDouble(), goodput, 100 * goodput / live, live,
+                100 * goodput / deliverable, deliverable, after, 100 * after / live, 100 * after / deliverable,
+                report.path("startupMillis").asLong(), report.path("stalls").asInt(),
                 report.path("longestStallMillis").asLong(), report.path("fetches").asInt(),
-                report.path("hedges").asInt(), report.path("cancelled").asInt(), probed.strip().replace('\n', ' '));
-        assertTrue(report.path("longestStallMillis").asLong() <= 1000, "no stall over a second: " + report);
+                report.path("hedges").asInt(), report.path("cancelled").asInt(), report.path("dropped").size(),
+                slowBytes, probed.strip().replace('\n', ' '));
+        return report;
     }
 
     /** Starts {@code isos args…} with {@code token}: stdout and stderr to {@code name}.out / .err under the root. */

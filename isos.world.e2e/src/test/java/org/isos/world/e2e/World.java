@@ -520,6 +520,14 @@ final class World implements AutoCloseable {
         launch(name, commands.get(name));
     }
 
+    /** The process id of an agent this world started itself (added or restarted), or null if it runs none. */
+    Long processOf(String name) {
+        synchronized (extraAgents) {
+            Process p = extraAgents.get(name);
+            return p != null && p.isAlive() ? p.pid() : null;
+        }
+    }
+
     /** Starts an agent of this world's own with {@code command}, in {@code DIR/name}, its output appended to its log. */
     private void launch(String name, List<String> command) throws IOException {
         Process agent = new ProcessBuilder(command).directory(dir.resolve(name).toFile())

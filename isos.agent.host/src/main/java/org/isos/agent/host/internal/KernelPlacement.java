@@ -58,6 +58,7 @@ public class KernelPlacement {
         KERNEL_ATTRIBUTES.put("workers", v -> Integer.valueOf(v.trim()));
         KERNEL_ATTRIBUTES.put("checkpointGraceMillis", v -> Long.valueOf(v.trim()));
         KERNEL_ATTRIBUTES.put("usagePeriodSeconds", v -> Long.valueOf(v.trim()));
+        KERNEL_ATTRIBUTES.put("uplinkBytesPerSecond", v -> Long.valueOf(v.trim()));
 
         Function<String, Object> list = v -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .toArray(String[]::new);

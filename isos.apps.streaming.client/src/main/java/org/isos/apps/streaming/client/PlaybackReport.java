@@ -20,14 +20,32 @@ import java.util.Map;
  * @param dropped                 holders dropped, by host id, and why
  * @param liveCapBytesPerSecond   the sum of the caps of the holders not dropped (their leases' bandwidth)
  * @param bytesByHost             fragment bytes received from each host
+ * @param usefulBytesAfterStartup of the useful fragment bytes, those that arrived after the first byte was written
+ *                                (the steady state; the rest came during start-up)
  */
 public record PlaybackReport(long bytes, double seconds, long startupMillis, int stalls, long longestStallMillis,
         long stalledMillis, long fragmentBytes, long usefulBytes, int fetches, int hedges, int cancelled,
-        int corruptFragments, Map<String, String> dropped, long liveCapBytesPerSecond, Map<String, Long> bytesByHost) {
+        int corruptFragments, Map<String, String> dropped, long liveCapBytesPerSecond, Map<String, Long> bytesByHost,
+        long usefulBytesAfterStartup) {
 
     /** Useful fragment bytes per second over the whole playback. */
     public double goodputBytesPerSecond() {
         return seconds <= 0 ? 0 : usefulBytes / seconds;
+    }
+
+    /**
+     * Useful fragment bytes per second after start-up: those that arrived after the first byte was written, over the
+     * time from then to the end. Start-up (sessions, the first segment) is {@link #startupMillis()}; over a short
+     * playback it weighs heavily on {@link #goodputBytesPerSecond()}.
+     */
+    public double goodputAfterStartupBytesPerSecond() {
+        double after = seconds - startupMillis / 1000.0;
+        return startupMillis < 0 || after <= 0 ? 0 : usefulBytesAfterStartup / after;
+    }
+
+    /** Goodput after start-up as a share of the live holders' caps; NaN when they have none. */
+    public double goodputAfterStartupShareOfCaps() {
+        return liveCapBytesPerSecond <= 0 ? Double.NaN : goodputAfterStartupBytesPerSecond() / liveCapBytesPerSecond;
     }
 
     /** Goodput as a share of the live holders' caps; NaN when they have none. */
@@ -44,6 +62,10 @@ public record PlaybackReport(long bytes, double seconds, long startupMillis, int
         if (liveCapBytesPerSecond > 0) {
             b.append(String.format(" = %.0f%% of the live hosts' caps (%d bytes/s)", 100 * goodputShareOfCaps(),
                     liveCapBytesPerSecond));
+        }
+        b.append(String.format("; after start-up %.0f bytes/s", goodputAfterStartupBytesPerSecond()));
+        if (liveCapBytesPerSecond > 0) {
+            b.append(String.format(" = %.0f%%", 100 * goodputAfterStartupShareOfCaps()));
         }
         b.append(String.format("; %d fetches, %d hedged, %d cancelled, %d corrupt; %d of %d fragment bytes useful%n",
                 fetches, hedges, cancelled, corruptFragments, usefulBytes, fragmentBytes));

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 import org.isos.apps.streaming.client.internal.SegmentCoder;
@@ -23,8 +25,11 @@ import org.isos.apps.streaming.client.internal.SegmentCoder;
  * holders expected to deliver soonest (queued bytes over measured rate; a holder's lease cap until it has been
  * measured), at most {@link Options#fetchesPerHolder()} at once per holder.</li>
  * <li><b>Hedging.</b> A segment that is due (the next two while the buffered play time is below
- * {@link Options#lowWaterSeconds()}, as at start-up; the next one when the title has no play rate) gets {@link Options#hedge()} extra fetches beyond k; it is decoded as soon as
- * any k fragments arrived and the fetches still running are cancelled (long-tail cancellation).</li>
+ * {@link Options#lowWaterSeconds()}; the next one when the title has no play rate) does not count on fetches that
+ * lag (their holder silent for two chunks' time since the request, or well over their expected time) and asks other
+ * holders instead. The first segment (start-up), and the next one while the buffer is below half the low water, get
+ * {@link Options#hedge()} extra fetches beyond k up front. A segment is decoded as soon as any k fragments arrived
+ * and the fetches still running are cancelled (long-tail cancellation).</li>
  * <li><b>Dropping holders.</b> A holder that sends nothing for {@link Options#stallTimeout()} (or twice the time a
  * 16 KiB chunk takes at its measured rate, if longer) while it has fetches in flight, answers {@code FAILED}, breaks
  * its connection, ends a stream short, or sends a fragment that does not hash to the manifest's id, is dropped for
@@ -101,6 +106,9 @@ public final class Viewer {
         }
     }
 
+    /** Below this share of the low water the next segment is hedged up front, not just where its fetches lag. */
+    static final double URGENT_SHARE = 0.5;
+
     /** How much slower than the quickest holder a holder may be to get a fragment of a segment not yet due. */
     static final double PATIENCE = 3;
 
@@ -124,6 +132,8 @@ public final class Viewer {
     private int corrupt;
     private final Map<String, String> dropped = new LinkedHashMap<>();
     private final Deque<long[]> recent = new ArrayDeque<>(); // {nanos, bytes} of arrivals, for the rate
+    private long firstWrite = -1; // when the first byte was written: start-up ends there
+    private long usefulAfterStartup; // useful fragment bytes that arrived after it
 
     /**
      * @param holders one per slot of the manifest's holders, in the same order
@@ -161,6 +171,7 @@ public final class Viewer {
         long busySince = -1;
         long lastByte;
         int completed; // fetches that delivered a whole fragment
+        boolean reached; // a request has gone out to it (its session is open): only then can it stall
         String droppedFor;
 
         Slot(int number, SegmentHolder holder, long cap) {
@@ -200,6 +211,7 @@ public final class Viewer {
         final boolean[] tried = new boolean[n]; // fetched, being fetched, or failed
         final List<FetchState> active = new ArrayList<>();
         int received;
+        long early; // bytes of the fragments received that came during start-up
         byte[] decoded;
 
         SegmentState(TitleManifest.Segment segment) {
@@ -215,6 +227,9 @@ public final class Viewer {
         final byte[] buffer;
         final long started = System.nanoTime();
         int got;
+        int early; // bytes that came before the first byte was written (start-up's share)
+        long sent = -1; // when its request went out
+        boolean startsBusy; // its holder had nothing else in flight when it was picked
         boolean finished;
         boolean cancelledByUs;
         SegmentHolder.Fetch handle;
@@ -243,6 +258,9 @@ public final class Viewer {
                 } else {
                     System.arraycopy(chunk, offset, buffer, got, length);
                     got += length;
+                    if (firstWrite < 0) {
+                        early += length;
+                    }
                     slot.queuedBytes -= length;
                 }
                 lock.notifyAll();
@@ -313,6 +331,11 @@ public final class Viewer {
         long start = System.nanoTime();
         Player player = new Player(start, manifest.playBytesPerSecond());
         long nextStatus = start;
+        ExecutorService requests = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "isos-stream-request");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             while (true) {
                 List<byte[]> ready = new ArrayList<>();
@@ -338,16 +361,9 @@ public final class Viewer {
                 }
                 cancelAll(toCancel);
                 for (FetchState f : toStart) {
-                    SegmentHolder.Fetch handle = f.slot.holder.fetch(manifest.title(), f.segment.segment.number(),
-                            f.index, f.segment.segment.fragments().get(f.index).id(), f);
-                    boolean cancelNow;
-                    synchronized (lock) {
-                        f.handle = handle;
-                        cancelNow = f.cancelledByUs;
-                    }
-                    if (cancelNow) {
-                        handle.cancel();
-                    }
+                    // a holder's first request opens its session (a TLS handshake, seconds on a loaded machine):
+                    // on the play thread, one after another, that would hold up every other holder and every write
+                    requests.execute(() -> request(f));
                 }
                 for (byte[] segment : ready) {
                     out.write(segment);
@@ -355,6 +371,9 @@ public final class Viewer {
                     long now = System.nanoTime();
                     player.wrote(now, segment.length);
                     synchronized (lock) {
+                        if (firstWrite < 0) {
+                            firstWrite = now;
+                        }
                         segments[next].decoded = null; // written: the memory can go
                         next++;
                         player.pendingWrites--;
@@ -386,6 +405,7 @@ public final class Viewer {
                 }
             }
             cancelAll(toCancel);
+            requests.shutdown();
         }
         long end = System.nanoTime();
         synchronized (lock) {
@@ -400,7 +420,28 @@ public final class Viewer {
             return new PlaybackReport(manifest.sizeBytes(), (end - start) / 1e9, player.startupMillis(),
                     player.stalls, player.longestStallNanos / 1_000_000, player.stalledNanos / 1_000_000,
                     fragmentBytes, usefulBytes, fetches, hedges, cancelled, corrupt, Map.copyOf(dropped), liveCaps,
-                    byHost);
+                    byHost, usefulAfterStartup);
+        }
+    }
+
+    /** Sends one fetch's request to its holder (off the play thread). */
+    private void request(FetchState f) {
+        SegmentHolder.Fetch handle = f.slot.holder.fetch(manifest.title(), f.segment.segment.number(), f.index,
+                f.segment.segment.fragments().get(f.index).id(), f);
+        boolean cancelNow;
+        synchronized (lock) {
+            f.handle = handle;
+            f.sent = System.nanoTime();
+            cancelNow = f.cancelledByUs;
+            if (!f.slot.reached || f.startsBusy) {
+                // the stall clock of an idle holder runs from when the request went out, not from when it was
+                // picked: the session's opening and a loaded machine's thread hand-over are not the holder's silence
+                f.slot.reached = true;
+                f.slot.lastByte = Math.max(f.slot.lastByte, f.sent);
+            }
+        }
+        if (cancelNow) {
+            handle.cancel();
         }
     }
 
@@ -413,6 +454,11 @@ public final class Viewer {
         // below low water (as at start-up); with a deep buffer extra fetches would only waste the hosts' caps
         int dueEnd = Double.isNaN(bufferSeconds) ? next + 1
                 : bufferSeconds < options.lowWaterSeconds() ? next + 2 : next;
+        // extra fetches up front, whose long tail is cancelled and wasted, only where a late fragment would be seen
+        // at once: the first segment (start-up), or the next when the player is about to run dry; other due
+        // segments replace a fetch only once it lags (no first chunk in time, or well over its expected time)
+        int hedgeEnd = firstWrite < 0 || Double.isNaN(bufferSeconds)
+                || bufferSeconds < options.lowWaterSeconds() * URGENT_SHARE ? next + 1 : next;
         double slowRate = medianRate(now) / 2;
         // holders working for a due segment get nothing else meanwhile (only the next segment may still share one
         // when no other is left): the earliest segment's fragments then have their holders' whole cap
@@ -423,7 +469,7 @@ public final class Viewer {
                 continue;
             }
             boolean due = s < dueEnd;
-            int target = k + (due ? options.hedge() : 0);
+            int target = k + (s < hedgeEnd ? options.hedge() : 0);
             int have = state.received;
             for (FetchState f : state.active) {
                 // a due segment does not count on the long tail: fetches from holders at under half the median
@@ -463,8 +509,17 @@ public final class Viewer {
     private static boolean lagging(FetchState f, long now, double slowRate) {
         double rate = f.slot.rate(now);
         double expectedNanos = 1e9 * f.buffer.length * Math.max(1, f.slot.inFlight) / rate;
-        return rate < slowRate || now - f.started > 2 * expectedNanos;
+        if (rate < slowRate || now - f.started > 2 * expectedNanos) {
+            return true;
+        }
+        // its holder silent for two chunks' time (at its rate so far) since the request went out: a holder whose line
+        // is far slower than its cap says shows it here, well before the stall detector drops it
+        long silentSince = Math.max(f.sent, f.slot.lastByte);
+        return f.sent >= 0 && now - silentSince > 2e9 * HOST_CHUNK_BYTES / rate + SILENCE_SLACK_NANOS;
     }
+
+    /** Latency allowed on top of two chunks' time (a request's round trip, a loaded host's delay). */
+    static final long SILENCE_SLACK_NANOS = 250_000_000L;
 
     /** The median rate of the holders not dropped. */
     private double medianRate(long now) {
@@ -522,6 +577,7 @@ public final class Viewer {
         }
         Slot slot = slots[state.segment.fragments().get(best).holder()];
         FetchState f = new FetchState(state, best, slot);
+        f.startsBusy = slot.inFlight == 0;
         state.tried[best] = true;
         state.active.add(f);
         slot.started(now);
@@ -559,6 +615,7 @@ public final class Viewer {
         state.shards[f.index] = f.buffer;
         state.present[f.index] = true;
         state.received++;
+        state.early += f.early;
         if (state.received < k) {
             return;
         }
@@ -573,6 +630,7 @@ public final class Viewer {
         }
         state.decoded = segment;
         usefulBytes += (long) k * state.segment.fragmentBytes();
+        usefulAfterStartup += (long) k * state.segment.fragmentBytes() - state.early;
         for (int i = 0; i < n; i++) {
             state.shards[i] = null;
         }
@@ -626,8 +684,8 @@ public final class Viewer {
 
     private void checkStalls(long now, List<FetchState> toCancel) {
         for (Slot slot : slots) {
-            if (slot.droppedFor != null || slot.inFlight == 0) {
-                continue;
+            if (slot.droppedFor != null || slot.inFlight == 0 || !slot.reached) {
+                continue; // not reached: its session is still being opened (seconds for 20 at once on a busy machine)
             }
             long limit = Math.max(options.stallTimeout().toNanos(),
                     (long) (2e9 * HOST_CHUNK_BYTES / slot.rate(now)));

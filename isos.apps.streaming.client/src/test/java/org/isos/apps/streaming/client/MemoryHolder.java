@@ -27,6 +27,13 @@ final class MemoryHolder implements SegmentHolder {
     volatile boolean dead;
     /** Flip a byte in everything served. */
     volatile boolean corrupt;
+    /**
+     * When set, the first fetch blocks in the caller (as a session being opened does) until this holds, 5 s at most;
+     * {@link #openedOnCondition} says whether it held.
+     */
+    volatile java.util.function.BooleanSupplier openWhen;
+    volatile boolean openedOnCondition;
+    private boolean opened;
 
     MemoryHolder(String hostId, long bytesPerSecond) {
         this.hostId = hostId;
@@ -52,6 +59,17 @@ final class MemoryHolder implements SegmentHolder {
     @Override
     public Fetch fetch(String title, int segment, int index, String fragmentId, Receiver receiver) {
         fetches.incrementAndGet();
+        java.util.function.BooleanSupplier gate = openWhen;
+        synchronized (this) {
+            if (gate != null && !opened) {
+                long until = System.nanoTime() + 5_000_000_000L;
+                while (!gate.getAsBoolean() && System.nanoTime() < until) {
+                    sleep(5);
+                }
+                openedOnCondition = gate.getAsBoolean();
+                opened = true;
+            }
+        }
         AtomicBoolean cancelled = new AtomicBoolean();
         Thread t = new Thread(() -> serve(title + "/" + segment + "/" + index, fragmentId, receiver, cancelled),
                 "memory-holder-" + hostId);

@@ -33,8 +33,8 @@ class StreamBench {
     void goodputStartUpAndStalls() throws Exception {
         System.out.println("bench: streaming (simulated holders at " + CAP + " bytes/s each, 256 KiB segments,"
                 + " k = n/2, hedge 2, 2 fetches per holder)");
-        System.out.println("bench:  hosts  slow  movie      seconds  goodput B/s  of caps  of delivered  start-up ms"
-                + "  longest stall ms  stalls  hedges  cancelled");
+        System.out.println("bench:  hosts  slow  movie      seconds  goodput B/s  of caps  of delivered"
+                + "  after start-up B/s  of caps  of delivered  start-up ms  longest stall ms  stalls  hedges  cancelled");
         for (int hosts : new int[] { 8, 20, 60 }) {
             run(hosts, 0);
             run(hosts, hosts / 4);
@@ -66,10 +66,12 @@ class StreamBench {
         }
         PlaybackReport r = new Viewer(manifest, holders, Viewer.Options.defaults().withStallTimeout(
                 Duration.ofSeconds(3))).play(OutputStream.nullOutputStream(), null);
-        System.out.printf("bench: %6d %5d %8.1f MB %8.1f %12.0f %7.0f%% %12.0f%% %12d %17d %7d %7d %10d%n", hosts,
-                slow, bytes / 1e6, r.seconds(), r.goodputBytesPerSecond(), 100 * r.goodputShareOfCaps(),
-                100 * r.goodputBytesPerSecond() / delivered, r.startupMillis(), r.longestStallMillis(), r.stalls(),
-                r.hedges(), r.cancelled());
+        System.out.printf("bench: %6d %5d %8.1f MB %8.1f %12.0f %7.0f%% %12.0f%% %19.0f %7.0f%% %12.0f%% %12d %17d"
+                + " %7d %7d %10d%n", hosts, slow, bytes / 1e6, r.seconds(), r.goodputBytesPerSecond(),
+                100 * r.goodputShareOfCaps(), 100 * r.goodputBytesPerSecond() / delivered,
+                r.goodputAfterStartupBytesPerSecond(), 100 * r.goodputAfterStartupShareOfCaps(),
+                100 * r.goodputAfterStartupBytesPerSecond() / delivered, r.startupMillis(), r.longestStallMillis(),
+                r.stalls(), r.hedges(), r.cancelled());
         if (!r.dropped().isEmpty()) {
             System.out.println("bench:   dropped " + r.dropped());
         }
