@@ -29,7 +29,9 @@ public interface Hosts {
      * (the TLS layer checked that it chains to the CA). In one store transaction: the certificate must
      * name {@code hostId} (CN), be the host's current certificate and not be revoked; then the host row
      * becomes {@code ONLINE} (also from {@code OFFLINE}) with {@code last_heartbeat} = now, and
-     * {@code description} and the reported {@code status} stored.
+     * {@code description} and the reported {@code status} stored. An implementation may keep the time and an
+     * unchanged-status heartbeat's description in memory and write them in batches shortly after (its own reads,
+     * {@link #hostsOf}, see them at once); a status change or a host coming back ONLINE is written at once.
      *
      * @param description the host's description as a JSON object text, or null to keep the stored one
      * @param status the status the host reports, or null to keep the stored one
