@@ -380,6 +380,12 @@ public class JdbcJobs implements Jobs {
 
     @Override
     public List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max) throws JobRefused, SQLException {
+        return dispatch(buyer, jobId, hostId, max, false);
+    }
+
+    @Override
+    public List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max, boolean resend)
+            throws JobRefused, SQLException {
         if (hostId == null || !HOST_ID.matcher(hostId).matches()) {
             throw new JobRefused(Reason.BAD_REQUEST, "hostId: must be a host id");
         }
@@ -425,8 +431,10 @@ public class JdbcJobs implements Jobs {
                 throw new JobRefused(Reason.BANNED, "host " + hostId + " is banned from this app: " + trust.invalidTotal()
                         + " invalid results");
             }
-            int room = Math.min(max, trust.quota() - queue.held(hostId));
-            List<Assignment> out = new ArrayList<>();
+            List<Assignment> again = resend && queue.held(hostId) > 0 ? outstanding(queue, hostId) : List.of();
+            int room = Math.min(max - again.size(), trust.quota() - queue.held(hostId));
+            List<Assignment> out = new ArrayList<>(again);
+            room += out.size(); // the loop below counts what it adds on top of the copies sent again
             Deque<Integer> setAside = new ArrayDeque<>();
             int looked = 0;
             while (out.size() < room) {
@@ -465,6 +473,28 @@ public class JdbcJobs implements Jobs {
             }
             return out;
         }
+    }
+
+    /**
+     * The replicas a host holds that are before their deadline, oldest first: the same rows, ids and deadlines,
+     * so sending them again issues nothing and a replica is still settled (and credited) once.
+     */
+    private List<Assignment> outstanding(JobQueue queue, String hostId) throws SQLException {
+        List<Assignment> out = new ArrayList<>();
+        try (Connection c = store.connection();
+                PreparedStatement s = c.prepareStatement("SELECT r.id, u.input, r.deadline FROM job_replicas r"
+                        + " JOIN job_units u ON u.job_id = r.job_id AND u.seq = r.seq WHERE r.host_id = ?"
+                        + " AND r.job_id = ? AND r.state = 'IN_PROGRESS' AND r.deadline > ? ORDER BY r.issued, r.id")) {
+            s.setString(1, hostId);
+            s.setString(2, queue.jobId);
+            s.setObject(3, time(now()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Assignment(r.getString(1), r.getBytes(2), r.getObject(3, OffsetDateTime.class).toInstant()));
+                }
+            }
+        }
+        return out;
     }
 
     private record Claimed(int seq, Assignment assignment, boolean stillReady) {
