@@ -19,6 +19,7 @@ import org.isos.apps.compute.protocol.ComputeMessage;
 import org.isos.kernel.wire.ClientSession;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -204,31 +205,41 @@ final class JobRunner {
                 sleep(POLL); // nothing ready for this host now: other copies are out, or the job is finishing
                 continue;
             }
-            ComputeMessage reply;
+            List<ComputeMessage> replies = new ArrayList<>();
             try {
-                reply = ComputeMessage.decode(session.receive(POLL));
+                replies.add(ComputeMessage.decode(session.receive(POLL)));
+                while (replies.size() < out.size()) {
+                    replies.add(ComputeMessage.decode(session.receive(Duration.ZERO))); // what came in together
+                }
             } catch (InterruptedIOException e) {
-                // the server reissues what misses its deadline: stop waiting for it here
-                out.values().removeIf(deadline -> deadline.isBefore(Instant.now()));
-                continue;
+                if (replies.isEmpty()) {
+                    // the server reissues what misses its deadline: stop waiting for it here
+                    out.values().removeIf(deadline -> deadline.isBefore(Instant.now()));
+                    continue;
+                }
             }
-            if (!out.containsKey(reply.unitId())) {
-                continue;
-            }
-            ObjectNode report = ServerConnection.object().put("hostId", hostId).put("replicaId", reply.unitId());
-            if (reply.op() == ComputeMessage.Op.RESULT) {
-                report.put("result", Base64.getEncoder().encodeToString(reply.payload()));
-            } else {
-                report.put("error", reply.reason().isBlank() ? "failed" : reply.reason());
-            }
+            // the answers that arrived together go in one report: one transaction on the server
             ObjectNode body = ServerConnection.object();
-            body.putArray("results").add(report);
+            ArrayNode results = body.putArray("results");
+            for (ComputeMessage reply : replies) {
+                if (out.remove(reply.unitId()) == null) {
+                    continue;
+                }
+                ObjectNode report = results.addObject().put("hostId", hostId).put("replicaId", reply.unitId());
+                if (reply.op() == ComputeMessage.Op.RESULT) {
+                    report.put("result", Base64.getEncoder().encodeToString(reply.payload()));
+                } else {
+                    report.put("error", reply.reason().isBlank() ? "failed" : reply.reason());
+                }
+            }
+            if (results.isEmpty()) {
+                continue;
+            }
             try {
                 server.post(path + "/results", body);
             } catch (ServerConnection.Refused e) {
                 note("results from " + hostId + ": " + e.getMessage());
             }
-            out.remove(reply.unitId());
         }
     }
 
