@@ -78,13 +78,25 @@ class JobSuspendE2ETest {
         });
 
         Path inbox = agent.resolve("inbox");
-        Files.writeString(inbox.resolve(".owner.part"), "the owner is back at the keyboard\n");
-        Files.move(inbox.resolve(".owner.part"), inbox.resolve("owner.activity"), StandardCopyOption.ATOMIC_MOVE);
+        ownerActive(inbox);
         world.await("the host suspends its ISOS work", Duration.ofSeconds(20),
                 () -> "true".equals(status("suspended")));
-        Thread.sleep(1_000); // the running unit parks at its next pause point, after saving its state there
-        long paused = progress(agent, unit);
-        Thread.sleep(2_000);
+        // the running unit parks at its next pause point, after saving its state there: on a loaded machine the
+        // squarings up to it can take seconds, so wait until the checkpoint stops moving
+        AtomicLong parked = new AtomicLong(progress(agent, unit));
+        world.await("the unit parked at a checkpoint", Duration.ofSeconds(60), () -> {
+            try {
+                ownerActive(inbox); // still at the keyboard: the idle period (5 s) starts again
+                Thread.sleep(4_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            long now = progress(agent, unit);
+            return now == parked.getAndSet(now);
+        });
+        long paused = parked.get();
+        ownerActive(inbox);
+        Thread.sleep(4_000);
         assertEquals(paused, progress(agent, unit), "no progress while the owner is active");
         assertTrue(paused >= first.get() && paused > Mersenne.DEFAULT_CHECKPOINT_EVERY,
                 "paused at " + paused + " squarings, past its first checkpoint");
@@ -106,6 +118,19 @@ class JobSuspendE2ETest {
         assertEquals(1, units.size());
         assertArrayEquals(new Mersenne().run(unit), Base64.getDecoder().decode(units.get(0).get("result").asText()),
                 "the resumed unit's result equals a run here");
+    }
+
+    private static int activities;
+
+    /** The owner's desktop reporting activity: an {@code .activity} file in the agent's inbox. */
+    private static void ownerActive(Path inbox) {
+        try {
+            Files.writeString(inbox.resolve(".owner.part"), "the owner is at the keyboard\n");
+            Files.move(inbox.resolve(".owner.part"), inbox.resolve("owner-" + ++activities + ".activity"),
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("cannot write the owner's activity into " + inbox + ": " + e, e);
+        }
     }
 
     private static String status(String key) {
