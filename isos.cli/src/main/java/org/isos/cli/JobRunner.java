@@ -19,6 +19,7 @@ import org.isos.apps.compute.protocol.ComputeMessage;
 import org.isos.kernel.wire.ClientSession;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -34,6 +35,8 @@ final class JobRunner {
     /** Units a host holds at once (it runs them as kernel tasks, one core's share each). */
     static final int IN_FLIGHT_PER_HOST = 2;
     private static final Duration POLL = Duration.ofMillis(400);
+    /** How long a host may be unreachable before the runner stops using it (an agent restart takes a while). */
+    static final Duration RECONNECT_FOR = Duration.ofMinutes(3);
 
     private final ServerConnection server;
     private final String jobId;
@@ -104,22 +107,52 @@ final class JobRunner {
         }
     }
 
-    /** One host: a session with its compute app, units out and results back until the job is done. */
+    /**
+     * One host: a session with its compute app, units out and results back until the job is done. A broken session
+     * (the agent restarted, or the network) is opened again at the lease's current transport address (a restarted
+     * agent listens on a new port) for up to {@link #RECONNECT_FOR} without a session, and the units the host held
+     * are sent again ({@code resend}), so that it goes on with them from their checkpoints.
+     */
     private void host(JsonNode lease) {
         String hostId = lease.path("hostId").asText();
+        String leaseId = lease.path("id").asText();
         try {
             InetSocketAddress address = address(lease.path("transportAddress").asText());
-            int failures = 0;
-            while (!stop.get() && failures < 5) {
+            long lastSession = System.nanoTime();
+            boolean resend = true; // a runner started afresh resends too: an earlier one may have sent them
+            while (!stop.get()) {
                 try (ClientSession session = ClientSession.open(address, ca, lease.path("buyer").asText(),
-                        lease.path("app").asText(), lease.path("id").asText())) {
-                    failures = 0;
-                    serve(session, hostId);
-                    return;
+                        lease.path("app").asText(), leaseId)) {
+                    try {
+                        serve(session, hostId, resend);
+                        return;
+                    } catch (IOException broken) {
+                        lastSession = System.nanoTime();
+                        throw broken;
+                    }
                 } catch (IOException e) {
-                    failures++;
-                    note("host " + hostId + ": " + e.getMessage() + (failures < 5 ? "; reconnecting" : "; giving up on it"));
+                    boolean givingUp = System.nanoTime() - lastSession > RECONNECT_FOR.toNanos();
+                    note("host " + hostId + ": " + e.getMessage() + (givingUp ? "; giving up on it" : "; reconnecting"));
+                    if (givingUp) {
+                        return;
+                    }
                     sleep(Duration.ofSeconds(2));
+                    JsonNode now;
+                    try {
+                        now = server.get("/v1/leases/" + ServerConnection.encode(leaseId));
+                    } catch (RuntimeException unreachable) {
+                        continue; // the server is busy or away: try the address known so far
+                    }
+                    if (!"ACTIVE".equals(now.path("state").asText())) {
+                        note("host " + hostId + ": lease " + leaseId + " is " + now.path("state").asText()
+                                + "; giving up on it");
+                        return;
+                    }
+                    String at = now.path("transportAddress").asText("");
+                    if (!at.isEmpty()) {
+                        address = address(at);
+                    }
+                    resend = true;
                 }
             }
         } catch (Refusal e) {
@@ -140,15 +173,20 @@ final class JobRunner {
         }
     }
 
-    private void serve(ClientSession session, String hostId) throws IOException {
+    private void serve(ClientSession session, String hostId, boolean resend) throws IOException {
         Map<String, Instant> out = new LinkedHashMap<>(); // replica id → deadline
         String path = "/v1/jobs/" + ServerConnection.encode(jobId);
         while (!stop.get()) {
             if (out.size() < IN_FLIGHT_PER_HOST) {
                 JsonNode units;
                 try {
-                    units = server.post(path + "/dispatch", ServerConnection.object().put("hostId", hostId)
-                            .put("max", IN_FLIGHT_PER_HOST - out.size())).path("units");
+                    ObjectNode ask = ServerConnection.object().put("hostId", hostId)
+                            .put("max", IN_FLIGHT_PER_HOST - out.size());
+                    if (resend) {
+                        ask.put("resend", true); // what the host held before this session: sent again, not reissued
+                    }
+                    units = server.post(path + "/dispatch", ask).path("units");
+                    resend = false;
                 } catch (ServerConnection.Refused e) {
                     if (e.status() == 403 || e.status() == 404) {
                         throw new Refusal(e.getMessage());
@@ -167,31 +205,41 @@ final class JobRunner {
                 sleep(POLL); // nothing ready for this host now: other copies are out, or the job is finishing
                 continue;
             }
-            ComputeMessage reply;
+            List<ComputeMessage> replies = new ArrayList<>();
             try {
-                reply = ComputeMessage.decode(session.receive(POLL));
+                replies.add(ComputeMessage.decode(session.receive(POLL)));
+                while (replies.size() < out.size()) {
+                    replies.add(ComputeMessage.decode(session.receive(Duration.ZERO))); // what came in together
+                }
             } catch (InterruptedIOException e) {
-                // the server reissues what misses its deadline: stop waiting for it here
-                out.values().removeIf(deadline -> deadline.isBefore(Instant.now()));
-                continue;
+                if (replies.isEmpty()) {
+                    // the server reissues what misses its deadline: stop waiting for it here
+                    out.values().removeIf(deadline -> deadline.isBefore(Instant.now()));
+                    continue;
+                }
             }
-            if (!out.containsKey(reply.unitId())) {
-                continue;
-            }
-            ObjectNode report = ServerConnection.object().put("hostId", hostId).put("replicaId", reply.unitId());
-            if (reply.op() == ComputeMessage.Op.RESULT) {
-                report.put("result", Base64.getEncoder().encodeToString(reply.payload()));
-            } else {
-                report.put("error", reply.reason().isBlank() ? "failed" : reply.reason());
-            }
+            // the answers that arrived together go in one report: one transaction on the server
             ObjectNode body = ServerConnection.object();
-            body.putArray("results").add(report);
+            ArrayNode results = body.putArray("results");
+            for (ComputeMessage reply : replies) {
+                if (out.remove(reply.unitId()) == null) {
+                    continue;
+                }
+                ObjectNode report = results.addObject().put("hostId", hostId).put("replicaId", reply.unitId());
+                if (reply.op() == ComputeMessage.Op.RESULT) {
+                    report.put("result", Base64.getEncoder().encodeToString(reply.payload()));
+                } else {
+                    report.put("error", reply.reason().isBlank() ? "failed" : reply.reason());
+                }
+            }
+            if (results.isEmpty()) {
+                continue;
+            }
             try {
                 server.post(path + "/results", body);
             } catch (ServerConnection.Refused e) {
                 note("results from " + hostId + ": " + e.getMessage());
             }
-            out.remove(reply.unitId());
         }
     }
 

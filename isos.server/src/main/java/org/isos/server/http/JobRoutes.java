@@ -176,15 +176,19 @@ final class JobRoutes {
         Account buyer = authenticate(accounts, request);
         noQuery(request);
         String id = pathId(DISPATCH_PATH, request);
-        ObjectNode body = jsonObject(request, true, "hostId", "max");
+        ObjectNode body = jsonObject(request, true, "hostId", "max", "resend");
         String hostId = requiredString(body, "hostId");
         long max = body.has("max") ? wholeNumber(body, "max", "max", true, 1) : 1;
         if (max > 1000) {
             throw new ApiException(400, "field 'max' must be 1 to 1000, not " + max);
         }
+        JsonNode resend = body.get("resend");
+        if (resend != null && !resend.isBoolean()) {
+            throw new ApiException(400, "field 'resend' must be true or false, not " + typeOf(resend));
+        }
         List<Assignment> out;
         try {
-            out = service(jobs).dispatch(buyer, id, hostId, (int) max);
+            out = service(jobs).dispatch(buyer, id, hostId, (int) max, resend != null && resend.booleanValue());
         } catch (JobRefused e) {
             throw refused(e);
         }

@@ -31,6 +31,18 @@ public interface Jobs {
      */
     List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max) throws JobRefused, SQLException;
 
+    /**
+     * As {@link #dispatch}, but when {@code resend} is set the replicas the host already holds that are before their
+     * deadline come first, all of them, with their own ids and deadlines: for a runner whose session with the host
+     * broke (an agent restart, a runner restart), so that the host goes on with them from its checkpoints instead of
+     * waiting out their deadlines. Nothing new is issued for them: a replica is still reported and credited once.
+     * New copies then fill up to {@code max}.
+     *
+     * @since 1.1
+     */
+    List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max, boolean resend)
+            throws JobRefused, SQLException;
+
     /** Results (or failures) of replicas; each is validated as far as the other replicas allow. */
     List<ReportOutcome> report(Account buyer, String jobId, List<Report> reports) throws JobRefused, SQLException;
 

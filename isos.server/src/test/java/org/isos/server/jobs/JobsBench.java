@@ -27,18 +27,22 @@ import org.isos.server.store.internal.StoreConfig;
 /**
  * Work units dispatched and validated per second by the job service on an H2 file store, with simulated honest
  * hosts that answer at once; and the replicas issued per unit with adaptive replication against fixed replication
- * of 2 (the CPU time verification costs). Not a test: {@code java -cp ... org.isos.server.jobs.JobsBench [units]}.
+ * of 2 (the CPU time verification costs). Not a test: {@code java -cp ... org.isos.server.jobs.JobsBench [units]
+ * [batch]}: each simulated host asks for {@code batch} units at a time (default 32) and reports them together.
  */
 public final class JobsBench {
 
     public static void main(String[] args) throws Exception {
         int units = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        batch = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         System.out.print("warm-up (JIT), not counted: ");
         run(Math.min(1_000, units), false);
         for (boolean adaptive : new boolean[] { false, true }) {
             run(units, adaptive);
         }
     }
+
+    static int batch = 32;
 
     static void run(int count, boolean adaptive) throws Exception {
         Path data = Files.createTempDirectory("jobs-bench");
@@ -70,7 +74,7 @@ public final class JobsBench {
             while (!idle || !jobs.job(buyer, job.id()).done()) {
                 idle = true;
                 for (String host : hosts) {
-                    List<Assignment> got = jobs.dispatch(buyer, job.id(), host, 32);
+                    List<Assignment> got = jobs.dispatch(buyer, job.id(), host, batch);
                     dispatched += got.size();
                     idle &= got.isEmpty();
                     List<Report> reports = new ArrayList<>();
@@ -86,10 +90,10 @@ public final class JobsBench {
             double seconds = (System.nanoTime() - start) / 1e9;
             // CPU time as well as wall time: on a shared machine the wall time mostly measures the other processes
             double cpuMicrosPerUnit = (os.getProcessCpuTime() - cpuStart) / 1e3 / count;
-            System.out.printf("%s replication: %d units, %d replicas dispatched and validated in %.1f s = %.0f replicas/s,"
+            System.out.printf("batch %d, %s replication: %d units, %d replicas dispatched and validated in %.1f s = %.0f replicas/s,"
                     + " %.0f units/s; %.3f replicas per unit (%.1f %% of the work beyond one copy); %.0f us CPU per unit"
                     + " (%.0f units per CPU-second)%n",
-                    adaptive ? "adaptive" : "fixed 2", count, dispatched, seconds, dispatched / seconds, count / seconds,
+                    batch, adaptive ? "adaptive" : "fixed 2", count, dispatched, seconds, dispatched / seconds, count / seconds,
                     dispatched / (double) count, 100.0 * (dispatched - count) / count, cpuMicrosPerUnit,
                     1e6 / cpuMicrosPerUnit);
         } finally {

@@ -78,21 +78,25 @@ class JobSuspendE2ETest {
         });
 
         Path inbox = agent.resolve("inbox");
-        Files.writeString(inbox.resolve(".owner.part"), "the owner is back at the keyboard\n");
-        Files.move(inbox.resolve(".owner.part"), inbox.resolve("owner.activity"), StandardCopyOption.ATOMIC_MOVE);
+        ownerActive(inbox);
         world.await("the host suspends its ISOS work", Duration.ofSeconds(20),
                 () -> "true".equals(status("suspended")));
-        // the running unit parks at its next pause point, after saving its state there: how soon depends on the
-        // machine's load, so wait until its progress stands still, then check that it stays still
-        AtomicLong still = new AtomicLong();
-        world.await("the running unit parks", Duration.ofSeconds(30), () -> {
-            long before = progress(agent, unit);
-            sleep(1_500);
-            still.set(progress(agent, unit));
-            return still.get() == before;
+        // the running unit parks at its next pause point, after saving its state there: on a loaded machine the
+        // squarings up to it can take seconds, so wait until the checkpoint stops moving
+        AtomicLong parked = new AtomicLong(progress(agent, unit));
+        world.await("the unit parked at a checkpoint", Duration.ofSeconds(60), () -> {
+            try {
+                ownerActive(inbox); // still at the keyboard: the idle period (5 s) starts again
+                Thread.sleep(4_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            long now = progress(agent, unit);
+            return now == parked.getAndSet(now);
         });
-        long paused = still.get();
-        Thread.sleep(2_000);
+        long paused = parked.get();
+        ownerActive(inbox);
+        Thread.sleep(4_000);
         assertEquals(paused, progress(agent, unit), "no progress while the owner is active");
         assertTrue(paused >= first.get() && paused > Mersenne.DEFAULT_CHECKPOINT_EVERY,
                 "paused at " + paused + " squarings, past its first checkpoint");
@@ -116,12 +120,16 @@ class JobSuspendE2ETest {
                 "the resumed unit's result equals a run here");
     }
 
-    private static void sleep(long millis) {
+    private static int activities;
+
+    /** The owner's desktop reporting activity: an {@code .activity} file in the agent's inbox. */
+    private static void ownerActive(Path inbox) {
         try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            Files.writeString(inbox.resolve(".owner.part"), "the owner is at the keyboard\n");
+            Files.move(inbox.resolve(".owner.part"), inbox.resolve("owner-" + ++activities + ".activity"),
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("cannot write the owner's activity into " + inbox + ": " + e, e);
         }
     }
 

@@ -78,9 +78,17 @@ final class World implements AutoCloseable {
 
     /** Starts {@code ./isos dev --hosts n} with more of dev's options ({@code --db URL}, {@code --servers 2} ...). */
     static World start(Path dir, int hosts, String... devOptions) throws Exception {
+        return startWithHeartbeat(dir, hosts, 1, devOptions);
+    }
+
+    /**
+     * As {@link #start(Path, int, String...)} with another heartbeat period: a host is lost (its leases FAILED, their
+     * stores deleted) after 3 missed periods, so a test that restarts an agent on a loaded machine needs longer ones.
+     */
+    static World startWithHeartbeat(Path dir, int hosts, int heartbeatSeconds, String... devOptions) throws Exception {
         Files.createDirectories(dir);
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("isos").toString(), "dev", "--hosts",
-                Integer.toString(hosts), "--data", dir.toString(), "--heartbeat-seconds", "1"));
+                Integer.toString(hosts), "--data", dir.toString(), "--heartbeat-seconds", Integer.toString(heartbeatSeconds)));
         command.addAll(List.of(devOptions));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(ROOT.toFile()).redirectErrorStream(true)

@@ -1,5 +1,8 @@
 package org.isos.apps.compute.host;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import org.isos.apps.compute.protocol.ComputeMessage;
 import org.isos.apps.compute.work.WorkUnitTask;
 import org.isos.kernel.api.Allocation;
@@ -15,6 +18,11 @@ import org.osgi.service.component.annotations.Reference;
  * The compute app on a host: runs the work units a buyer's job runner sends as kernel tasks
  * (checkpointed, so a pause or a restart of the task resumes them), keeps each result in the
  * lease's store and sends it back. A result whose sender has gone can be fetched again.
+ *
+ * <p>A RUN is idempotent per unit id, because a runner sends a unit again after its session broke (an agent
+ * restart, a runner restart): a unit already running here only answers to the newest sender; one already finished
+ * answers with its stored result; otherwise it is run as the task {@code unit-ID}, which the kernel resumes from
+ * that task's last checkpoint in the lease's store, if a run before the restart left one.
  */
 @Component(immediate = true, service = {})
 public class ComputeApp implements Communication.MessageListener {
@@ -22,6 +30,8 @@ public class ComputeApp implements Communication.MessageListener {
     private final Allocation allocation;
     private final Scheduling scheduling;
     private final Communication communication;
+    /** Units running here, by id → who gets the result: the latest sender of their RUN. */
+    private final Map<String, Peer> running = new ConcurrentHashMap<>();
 
     @Activate
     public ComputeApp(@Reference Allocation allocation, @Reference Scheduling scheduling,
@@ -50,27 +60,43 @@ public class ComputeApp implements Communication.MessageListener {
 
     private void run(Peer from, ComputeMessage message) {
         String id = message.unitId();
+        if (running.replace(id, from) != null) {
+            return; // sent again while it runs: it goes on, and its result goes to the newer sender
+        }
+        var done = allocation.store().get(resultKey(id));
+        if (done.isPresent()) {
+            reply(from, new ComputeMessage(ComputeMessage.Op.RESULT, id, done.get()));
+            return;
+        }
         WorkUnitTask task;
         try {
-            task = new WorkUnitTask(message.payload(), result -> finished(from, id, result));
+            task = new WorkUnitTask(message.payload(), result -> finished(id, result));
         } catch (IllegalArgumentException e) { // a WorkFormatException among them
             reply(from, ComputeMessage.failed(id, "bad work unit: " + e.getMessage()));
             return;
         }
-        scheduling.submit("unit-" + id, task).completion().whenComplete((done, failure) -> {
+        if (running.putIfAbsent(id, from) != null) {
+            running.put(id, from); // two RUNs at once: the first one runs it
+            return;
+        }
+        scheduling.submit("unit-" + id, task).completion().whenComplete((ok, failure) -> {
             if (failure != null) {
-                reply(from, ComputeMessage.failed(id, "unit did not finish: " + failure));
+                Peer to = running.remove(id);
+                reply(to != null ? to : from, ComputeMessage.failed(id, "unit did not finish: " + failure));
             }
         });
     }
 
-    private void finished(Peer to, String id, byte[] result) {
+    private void finished(String id, byte[] result) {
         try {
             allocation.store().put(resultKey(id), result);
         } catch (QuotaExceededException e) {
             // the result still goes out; it just cannot be fetched again
         }
-        reply(to, new ComputeMessage(ComputeMessage.Op.RESULT, id, result));
+        Peer to = running.remove(id);
+        if (to != null) {
+            reply(to, new ComputeMessage(ComputeMessage.Op.RESULT, id, result));
+        }
     }
 
     private void fetch(Peer from, String id) {

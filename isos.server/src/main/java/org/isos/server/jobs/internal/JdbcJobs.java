@@ -380,6 +380,12 @@ public class JdbcJobs implements Jobs {
 
     @Override
     public List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max) throws JobRefused, SQLException {
+        return dispatch(buyer, jobId, hostId, max, false);
+    }
+
+    @Override
+    public List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max, boolean resend)
+            throws JobRefused, SQLException {
         if (hostId == null || !HOST_ID.matcher(hostId).matches()) {
             throw new JobRefused(Reason.BAD_REQUEST, "hostId: must be a host id");
         }
@@ -425,8 +431,10 @@ public class JdbcJobs implements Jobs {
                 throw new JobRefused(Reason.BANNED, "host " + hostId + " is banned from this app: " + trust.invalidTotal()
                         + " invalid results");
             }
-            int room = Math.min(max, trust.quota() - queue.held(hostId));
-            List<Assignment> out = new ArrayList<>();
+            List<Assignment> again = resend && queue.held(hostId) > 0 ? outstanding(queue, hostId) : List.of();
+            int room = Math.min(max - again.size(), trust.quota() - queue.held(hostId));
+            List<Assignment> out = new ArrayList<>(again);
+            room += out.size(); // the loop below counts what it adds on top of the copies sent again
             Deque<Integer> setAside = new ArrayDeque<>();
             int looked = 0;
             while (out.size() < room) {
@@ -467,84 +475,134 @@ public class JdbcJobs implements Jobs {
         }
     }
 
+    /**
+     * The replicas a host holds that are before their deadline, oldest first: the same rows, ids and deadlines,
+     * so sending them again issues nothing and a replica is still settled (and credited) once.
+     */
+    private List<Assignment> outstanding(JobQueue queue, String hostId) throws SQLException {
+        List<Assignment> out = new ArrayList<>();
+        try (Connection c = store.connection();
+                PreparedStatement s = c.prepareStatement("SELECT r.id, u.input, r.deadline FROM job_replicas r"
+                        + " JOIN job_units u ON u.job_id = r.job_id AND u.seq = r.seq WHERE r.host_id = ?"
+                        + " AND r.job_id = ? AND r.state = 'IN_PROGRESS' AND r.deadline > ? ORDER BY r.issued, r.id")) {
+            s.setString(1, hostId);
+            s.setString(2, queue.jobId);
+            s.setObject(3, time(now()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Assignment(r.getString(1), r.getBytes(2), r.getObject(3, OffsetDateTime.class).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
     private record Claimed(int seq, Assignment assignment, boolean stillReady) {
     }
 
     private record Claims(List<Claimed> claimed, List<Integer> heldByHost) {
     }
 
+    /** A candidate unit's row as a claim reads it. */
+    private static final class Candidate {
+        String state;
+        int wanted, active, issued, quorum;
+        boolean spotCheck;
+        byte[] input;
+        long cost;
+    }
+
+    /**
+     * Claims the candidates in a few statements whatever their number: one read of their rows, one of the copies the
+     * host holds among them, then the new replicas and the units' counts as two JDBC batches (statements parsed once
+     * per claim, not once per unit).
+     */
     private Claims claim(Connection c, JobQueue queue, String hostId, HostTrust trust, List<Integer> seqs)
             throws SQLException {
         List<Claimed> claimed = new ArrayList<>();
         List<Integer> held = new ArrayList<>();
         Instant now = now();
         Instant deadline = now.plusSeconds(queue.deadlineSeconds);
-        for (int seq : seqs) {
-            String state;
-            int wanted, active, issued, quorum;
-            boolean spotCheck;
-            byte[] input;
-            long cost;
-            try (PreparedStatement s = c.prepareStatement("SELECT state, wanted, active, issued, quorum, expected IS NOT NULL,"
-                    + " input, estimated_cost FROM job_units WHERE job_id = ? AND seq = ?" + claimLock)) {
-                s.setString(1, queue.jobId);
-                s.setInt(2, seq);
-                try (ResultSet r = s.executeQuery()) {
-                    if (!r.next()) {
-                        continue;
-                    }
-                    state = r.getString(1);
-                    wanted = r.getInt(2);
-                    active = r.getInt(3);
-                    issued = r.getInt(4);
-                    quorum = r.getInt(5);
-                    spotCheck = r.getBoolean(6);
-                    input = r.getBytes(7);
-                    cost = r.getLong(8);
+        java.util.Set<Integer> distinct = new java.util.LinkedHashSet<>(seqs); // a seq queued twice is a stale entry
+        Map<Integer, Candidate> rows = new HashMap<>();
+        boolean anyIssued = false;
+        try (PreparedStatement s = c.prepareStatement("SELECT seq, state, wanted, active, issued, quorum,"
+                + " expected IS NOT NULL, input, estimated_cost FROM job_units WHERE job_id = ? AND seq = ANY(?)"
+                + " ORDER BY seq" + claimLock)) {
+            s.setString(1, queue.jobId);
+            s.setArray(2, c.createArrayOf("integer", distinct.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    Candidate u = new Candidate();
+                    u.state = r.getString(2);
+                    u.wanted = r.getInt(3);
+                    u.active = r.getInt(4);
+                    u.issued = r.getInt(5);
+                    u.quorum = r.getInt(6);
+                    u.spotCheck = r.getBoolean(7);
+                    u.input = r.getBytes(8);
+                    u.cost = r.getLong(9);
+                    anyIssued |= u.issued > 0;
+                    rows.put(r.getInt(1), u);
                 }
             }
-            if (!"READY".equals(state) || active >= wanted) {
-                continue; // a stale cache entry: dropped
-            }
-            if (issued > 0) try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM job_replicas WHERE job_id = ? AND seq = ? AND host_id = ?")) {
-                s.setString(1, queue.jobId);
-                s.setInt(2, seq);
-                s.setString(3, hostId);
-                try (ResultSet r = s.executeQuery()) {
-                    if (r.next()) {
-                        held.add(seq); // never two copies of a unit on one host
-                        continue;
-                    }
-                }
-            }
-            if (issued == 0 && !spotCheck && quorum > 1 && !replicate(trust.streak())) {
-                // adaptive replication: a trusted host's first copy stands alone, this time
-                quorum = 1;
-                wanted = 1;
-            }
-            String replicaId = "r-" + randomToken();
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO job_replicas (id, job_id, seq, host_id, state,"
-                    + " issued, deadline, credit, credit_state) VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, ?, ?, 'PENDING')")) {
-                s.setString(1, replicaId);
+        }
+        java.util.Set<Integer> hostHolds = new java.util.HashSet<>();
+        if (anyIssued) {
+            try (PreparedStatement s = c.prepareStatement("SELECT seq FROM job_replicas WHERE host_id = ? AND job_id = ?"
+                    + " AND seq = ANY(?)")) {
+                s.setString(1, hostId);
                 s.setString(2, queue.jobId);
-                s.setInt(3, seq);
-                s.setString(4, hostId);
-                s.setObject(5, time(now));
-                s.setObject(6, time(deadline));
-                s.setLong(7, cost);
-                s.executeUpdate();
+                s.setArray(3, c.createArrayOf("integer", rows.entrySet().stream().filter(e -> e.getValue().issued > 0)
+                        .map(Map.Entry::getKey).toArray()));
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        hostHolds.add(r.getInt(1));
+                    }
+                }
             }
-            boolean stillReady = active + 1 < wanted;
-            try (PreparedStatement s = c.prepareStatement("UPDATE job_units SET state = ?, quorum = ?, wanted = ?,"
-                    + " active = active + 1, issued = issued + 1 WHERE job_id = ? AND seq = ?")) {
-                s.setString(1, stillReady ? "READY" : "IN_PROGRESS");
-                s.setInt(2, quorum);
-                s.setInt(3, wanted);
-                s.setString(4, queue.jobId);
-                s.setInt(5, seq);
-                s.executeUpdate();
+        }
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO job_replicas (id, job_id, seq, host_id, state,"
+                + " issued, deadline, credit, credit_state) VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, ?, ?, 'PENDING')");
+                PreparedStatement update = c.prepareStatement("UPDATE job_units SET state = ?, quorum = ?, wanted = ?,"
+                        + " active = active + 1, issued = issued + 1 WHERE job_id = ? AND seq = ?")) {
+            for (int seq : distinct) {
+                Candidate u = rows.get(seq);
+                if (u == null || !"READY".equals(u.state) || u.active >= u.wanted) {
+                    continue; // a stale cache entry: dropped
+                }
+                if (hostHolds.contains(seq)) {
+                    held.add(seq); // never two copies of a unit on one host
+                    continue;
+                }
+                int quorum = u.quorum, wanted = u.wanted;
+                if (u.issued == 0 && !u.spotCheck && quorum > 1 && !replicate(trust.streak())) {
+                    // adaptive replication: a trusted host's first copy stands alone, this time
+                    quorum = 1;
+                    wanted = 1;
+                }
+                String replicaId = "r-" + randomToken();
+                insert.setString(1, replicaId);
+                insert.setString(2, queue.jobId);
+                insert.setInt(3, seq);
+                insert.setString(4, hostId);
+                insert.setObject(5, time(now));
+                insert.setObject(6, time(deadline));
+                insert.setLong(7, u.cost);
+                insert.addBatch();
+                boolean stillReady = u.active + 1 < wanted;
+                update.setString(1, stillReady ? "READY" : "IN_PROGRESS");
+                update.setInt(2, quorum);
+                update.setInt(3, wanted);
+                update.setString(4, queue.jobId);
+                update.setInt(5, seq);
+                update.addBatch();
+                claimed.add(new Claimed(seq, new Assignment(replicaId, u.input, deadline), stillReady));
             }
-            claimed.add(new Claimed(seq, new Assignment(replicaId, input, deadline), stillReady));
+            if (!claimed.isEmpty()) {
+                insert.executeBatch();
+                update.executeBatch();
+            }
         }
         return new Claims(claimed, held);
     }
@@ -615,6 +673,7 @@ public class JdbcJobs implements Jobs {
             // one transaction for the batch: a commit per result would bound throughput by the log's flushes
             Effects effects = store.transaction(c -> {
                 Effects e = new Effects();
+                lockAhead(c, queue, reports, e);
                 for (Report report : reports) {
                     e.outcomes.add(new ReportOutcome(report.replicaId(), apply(c, queue, equivalence, report, e)));
                 }
@@ -624,6 +683,58 @@ public class JdbcJobs implements Jobs {
             applyEffects(queue, effects);
             return effects.outcomes;
         }
+    }
+
+    /**
+     * Locks and reads the batch's replicas and then their units, each in one statement in a fixed order, so that
+     * applying the reports needs no read of its own for them. A {@code SELECT ... FOR UPDATE} per report and unit was
+     * parsed anew every time (H2 caches no {@code FOR UPDATE}) and cost two statements per result.
+     */
+    private void lockAhead(Connection c, JobQueue queue, List<Report> reports, Effects effects) throws SQLException {
+        Object[] ids = reports.stream().map(Report::replicaId).distinct().sorted().toArray();
+        java.util.TreeSet<Integer> seqs = new java.util.TreeSet<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT id, host_id, state, seq, credit, credit_state"
+                + " FROM job_replicas WHERE job_id = ? AND id = ANY(?) ORDER BY id FOR UPDATE")) {
+            s.setString(1, queue.jobId);
+            s.setArray(2, c.createArrayOf("varchar", ids));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    seqs.add(r.getInt(4));
+                    if ("IN_PROGRESS".equals(r.getString(3))) {
+                        // only rows nothing but their own report (or a host caught, which drops this) changes
+                        effects.replicas.put(r.getString(1), new ReplicaRow(r.getString(2), r.getString(3), r.getInt(4),
+                                "PENDING".equals(r.getString(6)) ? r.getLong(5) : 0));
+                    }
+                }
+            }
+        }
+        if (seqs.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT seq, state, quorum, wanted, active, issued, input,"
+                + " expected, result, error FROM job_units WHERE job_id = ? AND seq = ANY(?) ORDER BY seq FOR UPDATE")) {
+            s.setString(1, queue.jobId);
+            s.setArray(2, c.createArrayOf("integer", seqs.toArray()));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    UnitRow u = new UnitRow();
+                    u.seq = r.getInt(1);
+                    u.state = r.getString(2);
+                    u.quorum = r.getInt(3);
+                    u.wanted = r.getInt(4);
+                    u.active = r.getInt(5);
+                    u.issued = r.getInt(6);
+                    u.input = r.getBytes(7);
+                    u.expected = r.getBytes(8);
+                    u.result = r.getBytes(9);
+                    u.error = r.getString(10);
+                    effects.units.put(u.seq, u);
+                }
+            }
+        }
+    }
+
+    private record ReplicaRow(String hostId, String state, int seq, long pendingCredit) {
     }
 
     /** What a transaction changed that the in-memory queues must follow after it commits. */
@@ -638,6 +749,13 @@ public class JdbcJobs implements Jobs {
         final Map<String, long[]> valid = new HashMap<>();
         /** Replicas a banned host still holds, by job: given up at once rather than at their deadline. */
         final Map<String, List<String>> abandoned = new HashMap<>();
+        /**
+         * The batch's rows as read when they were locked: each replica used once (a repeated one is read again);
+         * the units are the rows the reports change and save, so later reports of a unit see the changes. A host
+         * caught changes rows behind them by statements of its own: both are then dropped.
+         */
+        final Map<String, ReplicaRow> replicas = new HashMap<>();
+        final Map<Integer, UnitRow> units = new HashMap<>();
         boolean done;
     }
 
@@ -671,8 +789,14 @@ public class JdbcJobs implements Jobs {
         String hostId, state;
         int seq;
         long pending;
-        try (PreparedStatement s = c.prepareStatement("SELECT host_id, state, seq, credit, credit_state FROM job_replicas"
-                + " WHERE id = ? AND job_id = ? FOR UPDATE")) {
+        ReplicaRow read = effects.replicas.remove(report.replicaId());
+        if (read != null) {
+            hostId = read.hostId();
+            state = read.state();
+            seq = read.seq();
+            pending = read.pendingCredit();
+        } else try (PreparedStatement s = c.prepareStatement("SELECT host_id, state, seq, credit, credit_state"
+                + " FROM job_replicas WHERE id = ? AND job_id = ?")) { // locked ahead
             s.setString(1, report.replicaId());
             s.setString(2, queue.jobId);
             try (ResultSet r = s.executeQuery()) {
@@ -698,7 +822,11 @@ public class JdbcJobs implements Jobs {
         default:
             return state; // VALID, INVALID, FAILED: reported before
         }
-        UnitRow unit = unit(c, queue.jobId, seq);
+        UnitRow unit = effects.units.get(seq);
+        if (unit == null) {
+            unit = unit(c, queue.jobId, seq, false); // locked ahead
+            effects.units.put(seq, unit);
+        }
         effects.released.merge(hostId, 1, Integer::sum);
         if (report.result() == null) {
             updateReplica(c, report.replicaId(), "FAILED", null);
@@ -891,6 +1019,8 @@ public class JdbcJobs implements Jobs {
      * opened again for a quorum.
      */
     private void caught(Connection c, String appSha256, String hostId, long own, Effects effects) throws SQLException {
+        effects.replicas.clear(); // credits and units change below by statements: read them again
+        effects.units.clear();
         long forfeited = own;
         try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(SUM(credit), 0) FROM job_replicas WHERE host_id = ?"
                 + " AND credit_state = 'PENDING' AND state IN ('REPORTED', 'IN_PROGRESS')"
@@ -1014,7 +1144,7 @@ public class JdbcJobs implements Jobs {
                     s.setString(2, queue.appSha256);
                     s.executeUpdate();
                 }
-                UnitRow unit = unit(c, queue.jobId, seq);
+                UnitRow unit = unit(c, queue.jobId, seq, true);
                 unit.active--;
                 reopenOrFail(c, queue, unit, e, "replicas missed their deadline");
                 flush(c, queue, e);
@@ -1155,9 +1285,9 @@ public class JdbcJobs implements Jobs {
         }
     }
 
-    private static UnitRow unit(Connection c, String jobId, int seq) throws SQLException {
+    private static UnitRow unit(Connection c, String jobId, int seq, boolean lock) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT state, quorum, wanted, active, issued, input, expected,"
-                + " result, error FROM job_units WHERE job_id = ? AND seq = ? FOR UPDATE")) {
+                + " result, error FROM job_units WHERE job_id = ? AND seq = ?" + (lock ? " FOR UPDATE" : ""))) {
             s.setString(1, jobId);
             s.setInt(2, seq);
             try (ResultSet r = s.executeQuery()) {

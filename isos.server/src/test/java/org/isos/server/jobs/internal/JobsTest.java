@@ -336,6 +336,41 @@ class JobsTest {
     }
 
     @Test
+    void aHostsOutstandingReplicasAreSentAgainOnResendAndStillSettledAndCreditedOnce() throws Exception {
+        Job job = jobs.create(buyer, new JobSpec(app, "mersenne", 1, 3, 30,
+                List.of(unit("u0"), unit("u1"), unit("u2"), unit("u3")), List.of()));
+        List<Assignment> first = jobs.dispatch(buyer, job.id(), "host-a", 2);
+        assertEquals(2, first.size());
+        assertTrue(jobs.dispatch(buyer, job.id(), "host-b", 1, true).size() == 1, "a host holding nothing gets new work");
+
+        // the runner's session with host-a broke: it asks again with resend
+        clock.advance(Duration.ofSeconds(5));
+        List<Assignment> again = jobs.dispatch(buyer, job.id(), "host-a", 2, true);
+        assertEquals(2, again.size(), "its two copies, nothing new: max counts them");
+        for (int i = 0; i < 2; i++) {
+            assertEquals(first.get(i).replicaId(), again.get(i).replicaId(), "the same replica, not a new one");
+            assertArrayEquals(first.get(i).input(), again.get(i).input());
+            assertEquals(first.get(i).deadline(), again.get(i).deadline(), "a restart buys no time");
+        }
+        List<Assignment> more = jobs.dispatch(buyer, job.id(), "host-a", 3, true);
+        assertEquals(3, more.size(), "its two copies first, then a new one");
+        assertEquals(first.get(0).replicaId(), more.get(0).replicaId());
+        assertEquals(first.get(1).replicaId(), more.get(1).replicaId());
+        assertEquals(4, jobs.job(buyer, job.id()).replicasIssued(), "sending again issued nothing");
+        assertTrue(jobs.dispatch(buyer, job.id(), "host-c", 1, true).isEmpty(), "not another host's copies");
+
+        assertEquals("VALID", report(job.id(), "host-a", again.get(0), "r0"));
+        assertEquals("VALID", report(job.id(), "host-a", first.get(0), "r0"), "a second report of it settles nothing");
+        assertEquals(10, trust("host-a").credit(), "credited once");
+        assertEquals(1, trust("host-a").validTotal());
+        assertEquals(2, jobs.dispatch(buyer, job.id(), "host-a", 5, true).size(), "the two it still holds, nothing more");
+
+        clock.advance(Duration.ofSeconds(26)); // past the deadline: no longer the host's to finish
+        assertTrue(jobs.dispatch(buyer, job.id(), "host-a", 5, true).stream()
+                .noneMatch(a -> a.replicaId().equals(first.get(1).replicaId())), "an expired copy is not sent again");
+    }
+
+    @Test
     void aFailedReplicaIsIssuedToAnotherHost() throws Exception {
         Job job = job(1, 2, List.of(unit("u0")), List.of());
         Assignment a = one(job.id(), "host-a");
