@@ -11,12 +11,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import org.isos.apps.compute.work.Mersenne;
 import org.isos.apps.compute.work.MersenneUnit;
@@ -80,11 +77,12 @@ class JobRestartE2ETest {
 
         byte[] unit = new MersenneUnit(FROM, TO).encode();
         Path agent = world.agentDir("agent-1");
+        UnitCheckpoint checkpoint = new UnitCheckpoint(agent, unit);
         world.await("the unit's checkpoint at " + KILL_AT + " squarings", Duration.ofSeconds(240),
-                () -> squarings(agent, unit) >= KILL_AT);
+                () -> checkpoint.squarings() >= KILL_AT);
 
         world.restartAgent("agent-1"); // SIGKILL, then the same command line again
-        long killedAt = squarings(agent, unit);
+        long killedAt = checkpoint.squarings();
         assertTrue(killedAt >= KILL_AT, "the killed process left its checkpoint at " + killedAt + " squarings");
 
         // watched closely: a run from the start would show checkpoints below the mark for many seconds
@@ -92,10 +90,10 @@ class JobRestartE2ETest {
         Instant until = Instant.now().plus(Duration.ofMinutes(4));
         long last = killedAt;
         while (!runner.isDone() && last != -1 && Instant.now().isBefore(until)) {
-            long now = squarings(agent, unit);
+            long now = checkpoint.squarings();
             if (now == -1) {
                 Thread.sleep(300);
-                now = squarings(agent, unit); // gone for good, not a directory listed mid-change
+                now = checkpoint.squarings(); // gone for good, not a directory listed mid-change
             }
             if (now != last) {
                 seen.add(now);
@@ -134,57 +132,5 @@ class JobRestartE2ETest {
         } catch (java.io.IOException e) {
             return "(no log: " + e + ")";
         }
-    }
-
-    /**
-     * The squarings done at the unit's checkpoint in the lease's store ({@code kernel/stores/LEASE/.checkpoint/unit-*}):
-     * 0 before there is one, -1 once it is gone again (the lease ended and its store with it).
-     */
-    private static long squarings(Path agent, byte[] unit) {
-        Optional<Path> file = checkpoint(agent);
-        if (file.isEmpty()) {
-            return everSeen ? -1 : 0;
-        }
-        everSeen = true;
-        for (int attempt = 0;; attempt++) {
-            try {
-                return Mersenne.squaringsDone(unit, Files.readAllBytes(file.get()));
-            } catch (java.nio.file.NoSuchFileException finished) {
-                return -1;
-            } catch (Exception e) {
-                if (attempt == 5) {
-                    throw new AssertionError("cannot read the checkpoint " + file.get() + ": " + e, e);
-                }
-                try {
-                    Thread.sleep(10); // replaced while read: read the new one
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError(interrupted);
-                }
-            }
-        }
-    }
-
-    private static boolean everSeen;
-
-    private static Optional<Path> checkpoint(Path agent) {
-        Path stores = agent.resolve("kernel/stores");
-        if (!Files.isDirectory(stores)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> leases = Files.list(stores)) {
-            for (Path lease : leases.toList()) {
-                try (Stream<Path> files = Files.list(lease)) {
-                    Optional<Path> found = files.filter(f -> f.getFileName().toString().startsWith(".checkpoint%2Funit-"))
-                            .findFirst();
-                    if (found.isPresent()) {
-                        return found;
-                    }
-                }
-            }
-        } catch (java.io.IOException changing) {
-            return Optional.empty();
-        }
-        return Optional.empty();
     }
 }

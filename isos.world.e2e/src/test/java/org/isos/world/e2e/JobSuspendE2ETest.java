@@ -9,13 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import org.isos.apps.compute.work.Mersenne;
 import org.isos.apps.compute.work.MersenneUnit;
@@ -71,9 +68,10 @@ class JobSuspendE2ETest {
 
         byte[] unit = new MersenneUnit(FROM, TO).encode();
         Path agent = world.agentDir("agent-1");
+        UnitCheckpoint checkpoint = new UnitCheckpoint(agent, unit);
         AtomicLong first = new AtomicLong();
         world.await("the unit's first checkpoint", Duration.ofSeconds(120), () -> {
-            first.set(progress(agent, unit));
+            first.set(checkpoint.squarings());
             return first.get() > 0;
         });
 
@@ -83,7 +81,7 @@ class JobSuspendE2ETest {
                 () -> "true".equals(status("suspended")));
         // the running unit parks at its next pause point, after saving its state there: on a loaded machine the
         // squarings up to it can take seconds, so wait until the checkpoint stops moving
-        AtomicLong parked = new AtomicLong(progress(agent, unit));
+        AtomicLong parked = new AtomicLong(checkpoint.squarings());
         world.await("the unit parked at a checkpoint", Duration.ofSeconds(60), () -> {
             try {
                 ownerActive(inbox); // still at the keyboard: the idle period (5 s) starts again
@@ -91,13 +89,13 @@ class JobSuspendE2ETest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            long now = progress(agent, unit);
+            long now = checkpoint.squarings();
             return now == parked.getAndSet(now);
         });
         long paused = parked.get();
         ownerActive(inbox);
         Thread.sleep(4_000);
-        assertEquals(paused, progress(agent, unit), "no progress while the owner is active");
+        assertEquals(paused, checkpoint.squarings(), "no progress while the owner is active");
         assertTrue(paused >= first.get() && paused > Mersenne.DEFAULT_CHECKPOINT_EVERY,
                 "paused at " + paused + " squarings, past its first checkpoint");
 
@@ -105,7 +103,7 @@ class JobSuspendE2ETest {
                 () -> "false".equals(status("suspended")));
         AtomicLong next = new AtomicLong();
         world.await("the unit's next checkpoint", Duration.ofSeconds(60), () -> {
-            next.set(progress(agent, unit));
+            next.set(checkpoint.squarings());
             return next.get() != paused;
         });
         assertTrue(next.get() > paused || next.get() == -1, "after the resume the unit went on from " + paused
@@ -140,57 +138,5 @@ class JobSuspendE2ETest {
         } catch (java.io.IOException rewritten) {
             return null;
         }
-    }
-
-    /**
-     * The squarings done at the unit's checkpoint in the lease's store ({@code kernel/stores/LEASE/.checkpoint/unit-*}):
-     * 0 before there is one, -1 once it is gone again (the unit finished).
-     */
-    private static long progress(Path agent, byte[] unit) {
-        Optional<Path> file = checkpoint(agent);
-        if (file.isEmpty()) {
-            return seen ? -1 : 0;
-        }
-        seen = true;
-        for (int attempt = 0;; attempt++) {
-            try {
-                return Mersenne.squaringsDone(unit, Files.readAllBytes(file.get()));
-            } catch (java.nio.file.NoSuchFileException finished) {
-                return -1;
-            } catch (Exception e) {
-                if (attempt == 5) {
-                    throw new AssertionError("cannot read the checkpoint " + file.get() + ": " + e, e);
-                }
-                try {
-                    Thread.sleep(20); // replaced while read: read the new one
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError(interrupted);
-                }
-            }
-        }
-    }
-
-    private static boolean seen;
-
-    private static Optional<Path> checkpoint(Path agent) {
-        Path stores = agent.resolve("kernel/stores");
-        if (!Files.isDirectory(stores)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> leases = Files.list(stores)) {
-            for (Path lease : leases.toList()) {
-                try (Stream<Path> files = Files.list(lease)) {
-                    List<Path> found = files.filter(f -> f.getFileName().toString().startsWith(".checkpoint%2Funit-"))
-                            .toList();
-                    if (!found.isEmpty()) {
-                        return Optional.of(found.get(0));
-                    }
-                }
-            }
-        } catch (java.io.IOException changing) {
-            return Optional.empty();
-        }
-        return Optional.empty();
     }
 }

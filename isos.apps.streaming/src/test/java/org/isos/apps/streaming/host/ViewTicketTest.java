@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
@@ -16,6 +17,7 @@ import org.isos.apps.streaming.host.SegmentServerTest.Wire;
 import org.isos.apps.streaming.protocol.SegmentMessage;
 import org.isos.apps.streaming.protocol.SegmentMessage.Op;
 import org.isos.kernel.api.Peer;
+import org.isos.testkit.MovableClock;
 import org.junit.jupiter.api.Test;
 
 /** Pay-per-view on the host: no fragment leaves it for a session without a valid view ticket for the title. */
@@ -24,7 +26,7 @@ class ViewTicketTest {
     static final Peer VIEWER = Peer.client("viewer-1");
     static final String TITLE = "movie.ts";
 
-    final TestTickets.MovingClock clock = new TestTickets.MovingClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    final MovableClock clock = new MovableClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
     final MemoryStore store = new MemoryStore(100_000);
     final Wire wire = new Wire();
     final SegmentServer server = new SegmentServer(store, wire, new Kernel(),
@@ -39,7 +41,7 @@ class ViewTicketTest {
 
     @Test
     void aFetchWithAValidTicketIsServed() {
-        String ticket = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(3600));
+        String ticket = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.instant().plusSeconds(3600));
         server.received(VIEWER, SegmentMessage.fetch(TITLE, 0, 0, id(), ticket).encode());
         assertTrue(wire.sent.isEmpty(), "served: " + wire.sent);
         assertArrayEquals(fragment, wire.streams.get(0).bytes.toByteArray());
@@ -58,10 +60,10 @@ class ViewTicketTest {
     @Test
     void aForgedTicketIsRefused() {
         assertEquals("BAD_TICKET: its signature is not the ISOS CA's", refusal(TestTickets.ticket(
-                TestTickets.FORGER.getPrivate(), TITLE, clock.now.plusSeconds(3600))));
+                TestTickets.FORGER.getPrivate(), TITLE, clock.instant().plusSeconds(3600))));
         // a genuine ticket's payload changed after signing: a longer expiry, say
-        String genuine = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(60));
-        String longer = TestTickets.b64(("{\"v\":1,\"title\":\"" + TITLE + "\",\"exp\":" + clock.now.plusSeconds(99_999)
+        String genuine = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.instant().plusSeconds(60));
+        String longer = TestTickets.b64(("{\"v\":1,\"title\":\"" + TITLE + "\",\"exp\":" + clock.instant().plusSeconds(99_999)
                 .getEpochSecond() + "}").getBytes());
         assertEquals("BAD_TICKET: its signature is not the ISOS CA's",
                 refusal(longer + genuine.substring(genuine.indexOf('.'))));
@@ -76,20 +78,20 @@ class ViewTicketTest {
     @Test
     void anotherTitlesTicketIsRefused() {
         assertEquals("BAD_TICKET: the ticket is for cheap.ts, not " + TITLE, refusal(TestTickets.ticket(
-                TestTickets.CA.getPrivate(), "cheap.ts", clock.now.plusSeconds(3600))));
+                TestTickets.CA.getPrivate(), "cheap.ts", clock.instant().plusSeconds(3600))));
         assertTrue(wire.streams.isEmpty());
     }
 
     @Test
     void anExpiredTicketIsRefusedAndOneThatExpiresWhileWatchingStopsServing() {
-        assertTrue(refusal(TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.minusSeconds(1)))
+        assertTrue(refusal(TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.instant().minusSeconds(1)))
                 .startsWith("EXPIRED_TICKET: view view-1 of " + TITLE + " expired at "), wire.sent.toString());
 
-        Instant expires = clock.now.plusSeconds(60);
+        Instant expires = clock.instant().plusSeconds(60);
         String ticket = TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, expires);
         server.received(VIEWER, SegmentMessage.fetch(TITLE, 0, 0, "", ticket).encode());
         assertEquals(1, wire.streams.size(), "served while valid");
-        clock.now = expires;
+        clock.advance(Duration.between(clock.instant(), expires));
         assertEquals(ViewTicketCheck.expired(TITLE, "view-1", expires), refusal(ticket), "the cached check too");
         assertEquals(1, wire.streams.size());
     }
@@ -98,7 +100,7 @@ class ViewTicketTest {
     void anAppWithoutTheCaCertificateServesNothing() {
         ViewTicketCheck bundled = ViewTicketCheck.bundled(clock); // no OSGI-INF/isos/view-ticket-ca.pem in tests
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> bundled.check(
-                TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.now.plusSeconds(60))));
+                TestTickets.ticket(TestTickets.CA.getPrivate(), TITLE, clock.instant().plusSeconds(60))));
         assertTrue(refused.getMessage().startsWith("BAD_TICKET: cannot be checked: this host's copy of the app carries"
                 + " no ISOS CA certificate"), refused.getMessage());
     }
