@@ -319,7 +319,7 @@ final class DevWorld {
                     + log(name) + ")");
         }
         out.println("isos dev: server " + url + " (CA root " + ca + ")");
-        out.println("isos dev: waiting for " + hosts + " host" + (hosts == 1 ? "" : "s") + " to be ONLINE ...");
+        out.println("isos dev: waiting for " + hosts + " host" + (hosts == 1 ? "" : "s") + " to be ONLINE with a policy ...");
         out.flush();
 
         int[] last = { -1 };
@@ -327,7 +327,9 @@ final class DevWorld {
             int online = 0;
             for (String token : ownerTokens) {
                 for (JsonNode h : new ServerConnection(url, token, ca).get("/v1/hosts").path("hosts")) {
-                    online += "ONLINE".equals(Verb.text(h, "status")) ? 1 : 0;
+                    // and matchable: a host's first heartbeat may go before its usage policy is up, and a lease
+                    // asked for then finds "no policy reported" until the next one (a period later)
+                    online += "ONLINE".equals(Verb.text(h, "status")) && h.path("policy").isObject() ? 1 : 0;
                 }
             }
             if (online != last[0]) {
