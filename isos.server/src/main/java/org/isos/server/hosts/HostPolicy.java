@@ -1,5 +1,6 @@
 package org.isos.server.hosts;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -9,10 +10,16 @@ import java.util.Set;
  *
  * @param maxCpuShare cores' worth of CPU, {@code > 0}
  * @param acceptedCategories a subset of {@link #CATEGORIES}
+ * @param minimumPricePerHourMicros the reserve in force now (the agent's, at the time of the heartbeat)
+ * @param allowedHours the owner's allowed hours in UTC ({@link DailyHours} spans; empty: any time), or null when
+ *        the host does not report them (it then never matches a request that names a time window; since 1.4)
+ * @param minimumPriceOutsideHoursMicros the owner's reserve for work outside the allowed hours (the hours it
+ *        protects); 0: no work there at all (since 1.4)
  * @since 1.3
  */
 public record HostPolicy(double maxCpuShare, long storageQuotaBytes, long bandwidthCapBytesPerSecond,
-        Set<String> acceptedCategories, long minimumPricePerHourMicros) {
+        Set<String> acceptedCategories, long minimumPricePerHourMicros, List<String> allowedHours,
+        long minimumPriceOutsideHoursMicros) {
 
     /** The lease categories there are. */
     public static final Set<String> CATEGORIES = Set.of("compute", "storage", "streaming");
@@ -28,11 +35,22 @@ public record HostPolicy(double maxCpuShare, long storageQuotaBytes, long bandwi
             throw new IllegalArgumentException("storageQuotaBytes, bandwidthCapBytesPerSecond and "
                     + "minimumPricePerHourMicros must be >= 0");
         }
+        if (minimumPriceOutsideHoursMicros < 0) {
+            throw new IllegalArgumentException("minimumPriceOutsideHoursMicros must be >= 0");
+        }
+        allowedHours = allowedHours == null ? null : DailyHours.checked(allowedHours);
         acceptedCategories = Set.copyOf(acceptedCategories);
         for (String category : acceptedCategories) {
             if (!CATEGORIES.contains(category)) {
                 throw new IllegalArgumentException("unknown category " + category + " (known: compute, storage, streaming)");
             }
         }
+    }
+
+    /** A policy without hours (as in version 1.3 of this package): the host never matches a time window. */
+    public HostPolicy(double maxCpuShare, long storageQuotaBytes, long bandwidthCapBytesPerSecond,
+            Set<String> acceptedCategories, long minimumPricePerHourMicros) {
+        this(maxCpuShare, storageQuotaBytes, bandwidthCapBytesPerSecond, acceptedCategories, minimumPricePerHourMicros,
+                null, 0);
     }
 }

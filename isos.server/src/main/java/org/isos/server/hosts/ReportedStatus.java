@@ -9,8 +9,11 @@ package org.isos.server.hosts;
  * @param transport the host kernel's transport address {@code host:port} for app clients, or null (older
  *        agents; since 1.3)
  * @param policy the owner's policy, or null (older agents: the host is then never matched; since 1.3)
+ * @param memoryBytes the host's physical memory, from its description's {@code memoryBytes}, or null when it
+ *        does not say (the host then never matches a request for memory; since 1.4)
  */
-public record ReportedStatus(boolean suspended, String reason, int apps, String transport, HostPolicy policy) {
+public record ReportedStatus(boolean suspended, String reason, int apps, String transport, HostPolicy policy,
+        Long memoryBytes) {
 
     /** Longest transport address accepted. */
     public static final int MAX_TRANSPORT_CHARS = 300;
@@ -18,6 +21,9 @@ public record ReportedStatus(boolean suspended, String reason, int apps, String 
     public ReportedStatus {
         if (apps < 0) {
             throw new IllegalArgumentException("apps must be >= 0, not " + apps);
+        }
+        if (memoryBytes != null && memoryBytes < 0) {
+            throw new IllegalArgumentException("memoryBytes must be >= 0, not " + memoryBytes);
         }
         if (transport != null && !validTransport(transport)) {
             throw new IllegalArgumentException("transport must be host:port (port 1 to 65535, at most "
@@ -27,7 +33,12 @@ public record ReportedStatus(boolean suspended, String reason, int apps, String 
 
     /** A status without transport and policy (as in version 1.2 of this package). */
     public ReportedStatus(boolean suspended, String reason, int apps) {
-        this(suspended, reason, apps, null, null);
+        this(suspended, reason, apps, null, null, null);
+    }
+
+    /** A status without memory (as in version 1.3 of this package). */
+    public ReportedStatus(boolean suspended, String reason, int apps, String transport, HostPolicy policy) {
+        this(suspended, reason, apps, transport, policy, null);
     }
 
     /** {@code host:port} or {@code [v6]:port}, a port 1 to 65535, no spaces or control characters. */

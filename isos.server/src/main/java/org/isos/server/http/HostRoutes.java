@@ -110,7 +110,8 @@ final class HostRoutes {
         ArrayNode list = Json.MAPPER.createArrayNode();
         for (HostStatus host : hosts.hostsOf(owner)) {
             ObjectNode item = list.addObject().put("hostId", host.hostId()).put("status", host.status())
-                    .put("serial", host.certificateSerial()).put("created", host.created().toString());
+                    .put("serial", host.certificateSerial()).put("created", host.created().toString())
+                    .put("availability", Math.round(host.availability() * 10_000) / 10_000d);
             item.put("lastHeartbeat", host.lastHeartbeat() == null ? null : host.lastHeartbeat().toString());
             item.set("description", host.description() == null ? null : Json.MAPPER.readTree(host.description()));
             ReportedStatus reported = host.reported();
@@ -120,9 +121,11 @@ final class HostRoutes {
                 item.putNull("apps");
                 item.putNull("transport");
                 item.putNull("policy");
+                item.putNull("memoryBytes");
             } else {
                 item.put("suspended", reported.suspended()).put("suspendedReason", reported.reason())
-                        .put("apps", reported.apps()).put("transport", reported.transport());
+                        .put("apps", reported.apps()).put("transport", reported.transport())
+                        .put("memoryBytes", reported.memoryBytes());
                 HostPolicy policy = reported.policy();
                 if (policy == null) {
                     item.putNull("policy");
@@ -133,6 +136,12 @@ final class HostRoutes {
                             .put("minimumPricePerHourMicros", policy.minimumPricePerHourMicros());
                     ArrayNode categories = p.putArray("acceptedCategories");
                     new java.util.TreeSet<>(policy.acceptedCategories()).forEach(categories::add);
+                    if (policy.allowedHours() == null) {
+                        p.putNull("allowedHours");
+                    } else {
+                        policy.allowedHours().forEach(p.putArray("allowedHours")::add);
+                    }
+                    p.put("minimumPriceOutsideHoursMicros", policy.minimumPriceOutsideHoursMicros());
                 }
             }
         }
@@ -202,8 +211,13 @@ final class HostRoutes {
         }
         HostPolicy policy = policy(status.get("policy"));
         List<LeaseReport> reports = leaseReports(status.get("leases"));
+        // the description's memory is what matching offers (a host that does not say is not matched for memory)
+        JsonNode memory = description.get("memoryBytes");
+        Long memoryBytes = memory != null && memory.canConvertToLong() && memory.isIntegralNumber() && memory.asLong() >= 0
+                ? memory.asLong() : null;
         ReportedStatus reported = new ReportedStatus(suspended.booleanValue(),
-                reason == null || reason.isNull() ? null : reason.textValue(), apps.intValue(), transport, policy);
+                reason == null || reason.isNull() ? null : reason.textValue(), apps.intValue(), transport, policy,
+                memoryBytes);
         String descriptionText = Json.MAPPER.writeValueAsString(description);
         Heartbeat beat;
         HostLeases delivery = null;
@@ -256,7 +270,7 @@ final class HostRoutes {
             throw new ApiException(400, "field 'status.policy' must be an object, not " + typeOf(node));
         }
         List<String> known = List.of("maxCpuShare", "storageQuotaBytes", "bandwidthCapBytesPerSecond",
-                "acceptedCategories", "minimumPricePerHourMicros");
+                "acceptedCategories", "minimumPricePerHourMicros", "allowedHours", "minimumPriceOutsideHoursMicros");
         for (Iterator<String> names = node.fieldNames(); names.hasNext();) {
             String name = names.next();
             if (!known.contains(name)) {
@@ -287,7 +301,29 @@ final class HostRoutes {
             }
             accepted.add(category.textValue());
         }
-        return new HostPolicy(cpu.doubleValue(), storage, bandwidth, accepted, reserve);
+        // the owner's hours (UTC) and the reserve outside them: optional (older agents), then never matched to a window
+        JsonNode hours = node.get("allowedHours");
+        List<String> allowedHours = null;
+        if (hours != null && !hours.isNull()) {
+            if (!hours.isArray() || hours.size() > org.isos.server.hosts.DailyHours.MAX_SPANS) {
+                throw new ApiException(400, "field 'status.policy.allowedHours' must be an array of at most "
+                        + org.isos.server.hosts.DailyHours.MAX_SPANS + " UTC spans HH:MM-HH:MM, not "
+                        + (hours.isArray() ? hours.size() + " spans" : typeOf(hours)));
+            }
+            allowedHours = new ArrayList<>();
+            for (JsonNode span : hours) {
+                try {
+                    org.isos.server.hosts.DailyHours.minutes(span.isTextual() ? span.textValue() : null);
+                } catch (IllegalArgumentException e) {
+                    throw new ApiException(400, "field 'status.policy.allowedHours': " + (span.isTextual()
+                            ? e.getMessage() : "a span must be a string HH:MM-HH:MM, not " + typeOf(span)));
+                }
+                allowedHours.add(span.textValue());
+            }
+        }
+        long outside = node.hasNonNull("minimumPriceOutsideHoursMicros") ? wholeNumber(node,
+                "minimumPriceOutsideHoursMicros", "status.policy.minimumPriceOutsideHoursMicros", true, 0) : 0;
+        return new HostPolicy(cpu.doubleValue(), storage, bandwidth, accepted, reserve, allowedHours, outside);
     }
 
     /** {@code status.leases}: the host's reports about its leases (empty when absent). */

@@ -47,7 +47,8 @@ final class LeaseRoutes {
     private ApiResponse grantLeases(ApiRequest request) throws Exception {
         Account buyer = authenticate(accounts, request);
         ObjectNode body = jsonObject(request, true, "bundle", "hosts", "seconds", "cpuShare", "memoryBytes",
-                "storageBytes", "bandwidthBytesPerSecond", "maxPricePerHourMicros", "category", "excludeHosts");
+                "storageBytes", "bandwidthBytesPerSecond", "maxPricePerHourMicros", "category", "excludeHosts",
+                "minAvailability", "window");
         String bundle = requiredString(body, "bundle");
         long count = wholeNumber(body, "hosts", "hosts", true, 1);
         if (count > 100) {
@@ -78,8 +79,27 @@ final class LeaseRoutes {
                 exclude.add(host.textValue());
             }
         }
+        JsonNode availability = body.get("minAvailability");
+        Double minAvailability = null;
+        if (availability != null && !availability.isNull()) {
+            if (!availability.isNumber() || !(availability.doubleValue() >= 0 && availability.doubleValue() <= 1)) {
+                throw new ApiException(400, "field 'minAvailability' must be a number from 0 to 1 (the share of time "
+                        + "a host was online and not suspended), not " + (availability.isNumber() ? availability.asText()
+                                : typeOf(availability)));
+            }
+            minAvailability = availability.doubleValue();
+        }
+        String window = optionalText(body, "window", "window");
+        if (window != null) {
+            try {
+                org.isos.server.hosts.DailyHours.minutes(window);
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(400, "field 'window' (daily UTC hours the app must be able to run): "
+                        + e.getMessage());
+            }
+        }
         List<Lease> granted = service(leases).grant(buyer, new LeaseRequest(bundle, (int) count, seconds,
-                cpu.doubleValue(), memory, storage, bandwidth, maxPrice, category, exclude));
+                cpu.doubleValue(), memory, storage, bandwidth, maxPrice, category, exclude, minAvailability, window));
         ObjectNode answer = Json.object();
         ArrayNode list = answer.putArray("leases");
         granted.forEach(lease -> list.add(lease(lease)));

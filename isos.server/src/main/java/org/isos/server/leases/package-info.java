@@ -5,5 +5,5 @@
  * usage records, priced at the posted prices and paid through the bank.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.isos.server.leases;

@@ -174,15 +174,19 @@ class LeasesApiTest {
         HttpClient host = ApiClients.client(ca.root(), hostKeys, ApiClients.chain(enrolled.get("chain").asText()));
         String status = "\"suspended\": false, \"apps\": 0, \"transport\": \"127.0.0.1:40123\", \"policy\": "
                 + "{\"maxCpuShare\": 1, \"storageQuotaBytes\": 1000000000, \"bandwidthCapBytesPerSecond\": 1000000, "
-                + "\"acceptedCategories\": [\"compute\", \"streaming\"], \"minimumPricePerHourMicros\": 0}";
-        JsonNode beat = json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + "}}"), 200);
+                + "\"acceptedCategories\": [\"compute\", \"streaming\"], \"minimumPricePerHourMicros\": 0, "
+                + "\"allowedHours\": [\"08:00-20:00\"], \"minimumPriceOutsideHoursMicros\": 2000000}";
+        JsonNode beat = json(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + "}}"), 200);
         assertEquals(0, beat.get("leases").size());
         assertEquals(0, beat.get("ended").size());
         JsonNode listedHost = json(call("GET", "/v1/hosts", owner, null), 200).get("hosts").get(0);
         assertEquals("127.0.0.1:40123", listedHost.get("transport").asText());
         assertEquals(JSON.readTree("{\"maxCpuShare\": 1.0, \"storageQuotaBytes\": 1000000000, "
                 + "\"bandwidthCapBytesPerSecond\": 1000000, \"minimumPricePerHourMicros\": 0, "
-                + "\"acceptedCategories\": [\"compute\", \"streaming\"]}"), listedHost.get("policy"));
+                + "\"acceptedCategories\": [\"compute\", \"streaming\"], \"allowedHours\": [\"08:00-20:00\"], "
+                + "\"minimumPriceOutsideHoursMicros\": 2000000}"), listedHost.get("policy"));
+        assertEquals(8L << 30, listedHost.get("memoryBytes").asLong(), "the description's memory");
+        assertEquals(0.0, listedHost.get("availability").asDouble(), 0.001, "just online, no history yet");
         for (String[] bad : new String[][] {
                 { "\"transport\": \"no port\"", "status.transport" },
                 { "\"transport\": \"h:70000\"", "status.transport" },
@@ -193,6 +197,15 @@ class LeasesApiTest {
                         + "\"minimumPricePerHourMicros\": 0, \"acceptedCategories\": [\"gaming\"]}",
                         "status.policy.acceptedCategories" },
                 { "\"policy\": {\"cores\": 1}", "status.policy.cores" },
+                { "\"policy\": {\"maxCpuShare\": 1, \"storageQuotaBytes\": 1, \"bandwidthCapBytesPerSecond\": 1, "
+                        + "\"minimumPricePerHourMicros\": 0, \"acceptedCategories\": [], \"allowedHours\": [\"9-17\"]}",
+                        "status.policy.allowedHours" },
+                { "\"policy\": {\"maxCpuShare\": 1, \"storageQuotaBytes\": 1, \"bandwidthCapBytesPerSecond\": 1, "
+                        + "\"minimumPricePerHourMicros\": 0, \"acceptedCategories\": [], \"allowedHours\": \"09:00-17:00\"}",
+                        "status.policy.allowedHours" },
+                { "\"policy\": {\"maxCpuShare\": 1, \"storageQuotaBytes\": 1, \"bandwidthCapBytesPerSecond\": 1, "
+                        + "\"minimumPricePerHourMicros\": 0, \"acceptedCategories\": [], "
+                        + "\"minimumPriceOutsideHoursMicros\": -1}", "status.policy.minimumPriceOutsideHoursMicros" },
                 { "\"leases\": {}", "status.leases" },
                 { "\"leases\": [{\"id\": \"x\", \"state\": \"RUNNING\"}]", "status.leases[0].state" },
                 { "\"leases\": [{\"state\": \"ACTIVE\"}]", "status.leases[0].id" },
@@ -217,12 +230,27 @@ class LeasesApiTest {
         assertError(call("POST", "/v1/leases", buyer, leaseBody.replace("0.5", "\"half\"")), 400, "field 'cpuShare'");
         assertError(call("POST", "/v1/leases", buyer, leaseBody.replace("\"hosts\": 1", "\"hosts\": 0")), 400, "hosts");
         assertError(call("POST", "/v1/leases", buyer, leaseBody.replace("streaming", "gaming")), 400, "category");
+        for (String[] bad : new String[][] {
+                { "\"minAvailability\": 1.5", "field 'minAvailability' must be a number from 0 to 1" },
+                { "\"minAvailability\": -0.1", "field 'minAvailability'" },
+                { "\"minAvailability\": \"high\"", "field 'minAvailability'" },
+                { "\"window\": \"25:00-26:00\"", "field 'window'" },
+                { "\"window\": \"9-17\"", "HH:MM-HH:MM" },
+                { "\"window\": 9", "field 'window'" } }) {
+            assertError(call("POST", "/v1/leases", buyer, leaseBody.replace("}", ", " + bad[0] + "}")), 400, bad[1]);
+        }
+        // the host is new (availability 0), and protects 20:00-08:00 UTC at 2,000,000 a lease-hour
+        assertError(call("POST", "/v1/leases", buyer, leaseBody.replace("\"hosts\": 1", "\"hosts\": 2")
+                .replace("}", ", \"minAvailability\": 0.5}")), 409, "1 availability below minAvailability");
+        assertError(call("POST", "/v1/leases", buyer, leaseBody.replace("\"hosts\": 1", "\"hosts\": 2")
+                .replace("}", ", \"window\": \"21:00-22:00\", \"maxPricePerHourMicros\": 1000000}")), 409,
+                "1 reserve outside the allowed hours above maxPricePerHourMicros");
         assertError(call("POST", "/v1/leases", buyer, "{\"bundle\": \"" + sha256 + "\"}"), 400, "missing field 'hosts'");
         assertError(call("POST", "/v1/leases", owner, leaseBody), 403, "only buyers");
         assertError(call("POST", "/v1/leases", other, leaseBody), 404, "upload it first");
 
         // the host hears of it, fetches the jar over mutual TLS and reports it running
-        JsonNode delivered = json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + "}}"), 200);
+        JsonNode delivered = json(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + "}}"), 200);
         assertEquals(1, delivered.get("leases").size());
         JsonNode toRun = delivered.get("leases").get(0);
         assertEquals(leaseId, toRun.get("id").asText());
@@ -233,7 +261,7 @@ class LeasesApiTest {
         HttpResponse<byte[]> fetched = host.send(request("/v1/bundles/" + sha256).GET().build(), BodyHandlers.ofByteArray());
         assertEquals(200, fetched.statusCode());
         assertArrayEquals(jar, fetched.body());
-        json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status
+        json(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status
                 + ", \"leases\": [{\"id\": \"" + leaseId + "\", \"state\": \"ACTIVE\"}]}}"), 200);
         assertEquals("ACTIVE", json(call("GET", "/v1/leases/" + leaseId, buyer, null), 200).get("state").asText());
         assertEquals(leaseId, json(call("GET", "/v1/leases?state=ACTIVE", buyer, null), 200).get("leases").get(0)
@@ -286,21 +314,21 @@ class LeasesApiTest {
         assertEquals(sha2, wanted.get("bundle").asText());
         assertEquals("ACTIVE", wanted.get("state").asText());
         assertTrue(wanted.get("updateReason").isNull(), wanted.toString());
-        JsonNode swap = json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + "}}"), 200);
+        JsonNode swap = json(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + "}}"), 200);
         assertEquals(sha2, swap.get("leases").get(0).get("bundleSha256").asText(), "the wanted bundle is delivered");
         assertEquals(200, host.send(request("/v1/bundles/" + sha2).GET().build(), BodyHandlers.ofByteArray()).statusCode());
         String report = "\"leases\": [{\"id\": \"" + leaseId + "\", \"state\": \"ACTIVE\", \"bundleSha256\": \"";
-        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report
+        assertError(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + ", " + report
                 + "xyz\"}]}}"), 400, "bundleSha256");
-        assertError(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report + sha256
+        assertError(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + ", " + report + sha256
                 + "\", \"refusedBundleSha256\": \"" + sha2 + "\"}]}}"), 400, "come together");
-        json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report + sha256
+        json(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + ", " + report + sha256
                 + "\", \"refusedBundleSha256\": \"" + sha2 + "\", \"updateRefused\": \"it would not start\"}]}}"), 200);
         JsonNode refusedUpdate = json(call("GET", "/v1/leases/" + leaseId, buyer, null), 200);
         assertEquals(sha256, refusedUpdate.get("runningBundle").asText());
         assertEquals("it would not start", refusedUpdate.get("updateReason").asText());
         assertEquals("ACTIVE", refusedUpdate.get("state").asText());
-        json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + ", " + report + sha2
+        json(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + ", " + report + sha2
                 + "\"}]}}"), 200);
         JsonNode swapped = json(call("GET", "/v1/leases/" + leaseId, owner, null), 200);
         assertEquals(sha2, swapped.get("runningBundle").asText());
@@ -313,7 +341,7 @@ class LeasesApiTest {
         JsonNode released = json(call("DELETE", "/v1/leases/" + leaseId, buyer, null), 200);
         assertEquals("RELEASED", released.get("state").asText());
         assertEquals(0, json(call("GET", "/v1/balance", buyer, null), 200).get("heldMicros").asLong());
-        JsonNode ended = json(heartbeat(host, hostId, "{\"description\": {}, \"status\": {" + status + "}}"), 200);
+        JsonNode ended = json(heartbeat(host, hostId, "{\"description\": " + DESCRIPTION + ", \"status\": {" + status + "}}"), 200);
         assertEquals(0, ended.get("leases").size());
         assertEquals(leaseId, ended.get("ended").get(0).get("id").asText());
         assertEquals("RELEASED", ended.get("ended").get(0).get("reason").asText());
@@ -371,6 +399,9 @@ class LeasesApiTest {
         assertTrue(response.headers().firstValue("Content-Type").orElseThrow().startsWith("application/json"));
         return JSON.readTree(response.body());
     }
+
+    /** A host's description (OSHI) as far as matching reads it: its memory, 8 GiB. */
+    private static final String DESCRIPTION = "{\"memoryBytes\": 8589934592}";
 
     private static void assertError(HttpResponse<String> response, int status, String fragment) throws Exception {
         JsonNode error = json(response, status);

@@ -40,6 +40,8 @@ import org.isos.server.ca.CertificateAuthority;
 import org.isos.server.ca.CertificateRecord;
 import org.isos.server.ca.CertificateRefused;
 import org.isos.server.ca.IssuedCertificate;
+import org.isos.server.hosts.Availability;
+import org.isos.server.hosts.DailyHours;
 import org.isos.server.hosts.EnrolledHost;
 import org.isos.server.hosts.Heartbeat;
 import org.isos.server.hosts.HostPolicy;
@@ -263,10 +265,14 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         // the store must hold what this instance heard before it judges silence
         flush();
         Instant before = offlineBefore();
+        Instant now = clock.instant();
         return store.transaction(c -> {
-            try (PreparedStatement u = c.prepareStatement(
-                    "UPDATE hosts SET status = 'OFFLINE' WHERE status = 'ONLINE' AND last_heartbeat < ?")) {
-                u.setObject(1, OffsetDateTime.ofInstant(before, ZoneOffset.UTC));
+            // an available host (not suspended) becomes unavailable now: its availability clock flips
+            try (PreparedStatement u = c.prepareStatement("UPDATE hosts SET availability_clock = CASE WHEN "
+                    + "suspended IS NOT TRUE THEN " + FLIP + " ELSE availability_clock END, status = 'OFFLINE' "
+                    + "WHERE status = 'ONLINE' AND last_heartbeat < ?")) {
+                int next = setFlip(u, 1, now);
+                u.setObject(next, OffsetDateTime.ofInstant(before, ZoneOffset.UTC));
                 return u.executeUpdate();
             }
         });
@@ -367,31 +373,17 @@ public class JdbcHosts implements Hosts, AutoCloseable {
             return store.transaction(c -> {
                 Instant previous = checkCertificate(c, hostId, serial, true);
                 try (PreparedStatement u = c.prepareStatement(status == null
-                        ? "UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, description = COALESCE(?, description) "
-                                + "WHERE id = ?"
-                        : "UPDATE hosts SET status = 'ONLINE', last_heartbeat = ?, description = COALESCE(?, description), "
-                                + "suspended = ?, suspended_reason = ?, apps = ?, transport_address = ?, max_cpu_share = ?, "
-                                + "storage_quota_bytes = ?, bandwidth_cap_bytes_per_second = ?, accepts_compute = ?, "
-                                + "accepts_storage = ?, accepts_streaming = ?, minimum_price_per_hour_micros = ? WHERE id = ?")) {
-                    u.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-                    u.setString(2, description);
+                        ? "UPDATE hosts SET " + AVAILABILITY_KEPT + "status = 'ONLINE', last_heartbeat = ?, "
+                                + "description = COALESCE(?, description) WHERE id = ?"
+                        : "UPDATE hosts SET " + AVAILABILITY_REPORTED + "status = 'ONLINE', last_heartbeat = ?, "
+                                + "description = COALESCE(?, description), " + REPORTED_COLUMNS + " WHERE id = ?")) {
+                    int next = status == null ? setFlip(u, 1, now) : setAvailabilityReported(u, status, now);
+                    u.setObject(next, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                    u.setString(next + 1, description);
                     if (status == null) {
-                        u.setString(3, hostId);
+                        u.setString(next + 2, hostId);
                     } else {
-                        u.setBoolean(3, status.suspended());
-                        u.setString(4, status.reason());
-                        u.setInt(5, status.apps());
-                        u.setString(6, status.transport());
-                        HostPolicy policy = status.policy();
-                        // no policy reported (an older agent): all null, so matching never picks the host
-                        u.setObject(7, policy == null ? null : policy.maxCpuShare(), Types.DOUBLE);
-                        u.setObject(8, policy == null ? null : policy.storageQuotaBytes(), Types.BIGINT);
-                        u.setObject(9, policy == null ? null : policy.bandwidthCapBytesPerSecond(), Types.BIGINT);
-                        u.setObject(10, policy == null ? null : policy.acceptedCategories().contains("compute"), Types.BOOLEAN);
-                        u.setObject(11, policy == null ? null : policy.acceptedCategories().contains("storage"), Types.BOOLEAN);
-                        u.setObject(12, policy == null ? null : policy.acceptedCategories().contains("streaming"), Types.BOOLEAN);
-                        u.setObject(13, policy == null ? null : policy.minimumPricePerHourMicros(), Types.BIGINT);
-                        u.setString(14, hostId);
+                        u.setString(setReported(u, next + 2, status), hostId);
                     }
                     u.executeUpdate();
                 }
@@ -437,7 +429,8 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         try (PreparedStatement s = c.prepareStatement("SELECT certificate_serial, status, last_heartbeat, suspended, "
                 + "suspended_reason, apps, transport_address, max_cpu_share, storage_quota_bytes, "
                 + "bandwidth_cap_bytes_per_second, accepts_compute, accepts_storage, accepts_streaming, "
-                + "minimum_price_per_hour_micros FROM hosts WHERE id = ?")) {
+                + "minimum_price_per_hour_micros, allowed_hours, minimum_price_outside_hours_micros, memory_bytes "
+                + "FROM hosts WHERE id = ?")) {
             s.setString(1, hostId);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
@@ -447,7 +440,8 @@ public class JdbcHosts implements Hosts, AutoCloseable {
                 OffsetDateTime last = r.getObject(3, OffsetDateTime.class);
                 boolean suspended = r.getBoolean(4);
                 ReportedStatus reported = r.wasNull() ? null
-                        : new ReportedStatus(suspended, r.getString(5), r.getInt(6), r.getString(7), policy(r, 8));
+                        : new ReportedStatus(suspended, r.getString(5), r.getInt(6), r.getString(7), policy(r, 8),
+                                memory(r, 17));
                 row = new StoredHost(r.getString(2), last == null ? null : last.toInstant(), reported);
             }
         }
@@ -459,26 +453,64 @@ public class JdbcHosts implements Hosts, AutoCloseable {
     private static void writeReported(Connection c, String hostId, ReportedStatus status, Instant now)
             throws SQLException {
         try (PreparedStatement u = c.prepareStatement(status == null
-                ? "UPDATE hosts SET status = 'ONLINE', last_heartbeat = "
+                ? "UPDATE hosts SET " + AVAILABILITY_KEPT + "status = 'ONLINE', last_heartbeat = "
                         + "GREATEST(last_heartbeat, CAST(? AS TIMESTAMP WITH TIME ZONE)) WHERE id = ?"
-                : "UPDATE hosts SET status = 'ONLINE', last_heartbeat = "
-                        + "GREATEST(last_heartbeat, CAST(? AS TIMESTAMP WITH TIME ZONE)), "
-                        + "suspended = ?, suspended_reason = ?, apps = ?, transport_address = ?, max_cpu_share = ?, "
-                        + "storage_quota_bytes = ?, bandwidth_cap_bytes_per_second = ?, accepts_compute = ?, "
-                        + "accepts_storage = ?, accepts_streaming = ?, minimum_price_per_hour_micros = ? WHERE id = ?")) {
-            u.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+                : "UPDATE hosts SET " + AVAILABILITY_REPORTED + "status = 'ONLINE', last_heartbeat = "
+                        + "GREATEST(last_heartbeat, CAST(? AS TIMESTAMP WITH TIME ZONE)), " + REPORTED_COLUMNS
+                        + " WHERE id = ?")) {
+            int next = status == null ? setFlip(u, 1, now) : setAvailabilityReported(u, status, now);
+            u.setObject(next, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
             if (status == null) {
-                u.setString(2, hostId);
+                u.setString(next + 1, hostId);
             } else {
-                setReported(u, 2, status);
-                u.setString(13, hostId);
+                u.setString(setReported(u, next + 1, status), hostId);
             }
             u.executeUpdate();
         }
     }
 
-    /** The reported status into parameters {@code first} to {@code first + 10}. */
-    private static void setReported(PreparedStatement u, int first, ReportedStatus status) throws SQLException {
+    /** What a heartbeat's status sets, {@link #setReported}'s parameters. */
+    private static final String REPORTED_COLUMNS = "suspended = ?, suspended_reason = ?, apps = ?, transport_address = ?, "
+            + "max_cpu_share = ?, storage_quota_bytes = ?, bandwidth_cap_bytes_per_second = ?, accepts_compute = ?, "
+            + "accepts_storage = ?, accepts_streaming = ?, minimum_price_per_hour_micros = ?, allowed_hours = ?, "
+            + "allowed_slots = ?, minimum_price_outside_hours_micros = ?, memory_bytes = ?";
+
+    /**
+     * The availability clock flipped at a time given as {@link #setFlip}'s 4 parameters (see {@link Availability}):
+     * a host without history starts at that time.
+     */
+    static final String FLIP = "CASE WHEN availability_clock IS NULL THEN CAST(? AS DOUBLE PRECISION) "
+            + "ELSE CAST(? AS DOUBLE PRECISION) + " + Availability.TIME_CONSTANT_SECONDS + " * LN(GREATEST(1 - EXP(("
+            + "LEAST(availability_clock, CAST(? AS DOUBLE PRECISION)) - CAST(? AS DOUBLE PRECISION)) / "
+            + Availability.TIME_CONSTANT_SECONDS + "), " + Math.exp(-Availability.MAX_AGE_CONSTANTS) + ")) END";
+    /** A heartbeat that keeps the stored status: the host becomes available when it was OFFLINE (or ENROLLING). */
+    private static final String AVAILABILITY_KEPT = "availability_clock = CASE WHEN status <> 'ONLINE' AND "
+            + "suspended IS NOT TRUE THEN " + FLIP + " ELSE availability_clock END, ";
+    /**
+     * A heartbeat with a status: the clock flips when whether the host is available (ONLINE, not suspended) changes;
+     * first SET item, so that it reads the row as it was (as SQL says every item does).
+     */
+    private static final String AVAILABILITY_REPORTED = "availability_clock = CASE WHEN (CASE WHEN status = 'ONLINE' "
+            + "AND suspended IS NOT TRUE THEN 1 ELSE 0 END) = ? THEN availability_clock ELSE " + FLIP + " END, ";
+
+    /** {@link #FLIP}'s parameters from {@code first}; returns the next parameter's index. */
+    static int setFlip(PreparedStatement u, int first, Instant at) throws SQLException {
+        double t = Availability.seconds(at);
+        for (int i = 0; i < 4; i++) {
+            u.setDouble(first + i, t);
+        }
+        return first + 4;
+    }
+
+    /** {@link #AVAILABILITY_REPORTED}'s parameters from 1; returns the next parameter's index. */
+    private static int setAvailabilityReported(PreparedStatement u, ReportedStatus status, Instant at)
+            throws SQLException {
+        u.setInt(1, status.suspended() ? 0 : 1);
+        return setFlip(u, 2, at);
+    }
+
+    /** The reported status into parameters {@code first} to {@code first + 14}; returns the next index. */
+    private static int setReported(PreparedStatement u, int first, ReportedStatus status) throws SQLException {
         u.setBoolean(first, status.suspended());
         u.setString(first + 1, status.reason());
         u.setInt(first + 2, status.apps());
@@ -492,6 +524,12 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         u.setObject(first + 8, policy == null ? null : policy.acceptedCategories().contains("storage"), Types.BOOLEAN);
         u.setObject(first + 9, policy == null ? null : policy.acceptedCategories().contains("streaming"), Types.BOOLEAN);
         u.setObject(first + 10, policy == null ? null : policy.minimumPricePerHourMicros(), Types.BIGINT);
+        List<String> hours = policy == null ? null : policy.allowedHours();
+        u.setString(first + 11, hours == null ? null : String.join(",", hours));
+        u.setString(first + 12, hours == null ? null : DailyHours.slots(hours));
+        u.setObject(first + 13, policy == null ? null : policy.minimumPriceOutsideHoursMicros(), Types.BIGINT);
+        u.setObject(first + 14, status.memoryBytes(), Types.BIGINT);
+        return first + 15;
     }
 
     /** Records a heartbeat in memory: its time, and its description when it differs from the last one handed on. */
@@ -593,7 +631,8 @@ public class JdbcHosts implements Hosts, AutoCloseable {
             try (PreparedStatement s = c.prepareStatement("SELECT id, owner_id, status, certificate_serial, description, "
                     + "last_heartbeat, created, suspended, suspended_reason, apps, transport_address, max_cpu_share, "
                     + "storage_quota_bytes, bandwidth_cap_bytes_per_second, accepts_compute, accepts_storage, "
-                    + "accepts_streaming, minimum_price_per_hour_micros FROM hosts WHERE owner_id = ? "
+                    + "accepts_streaming, minimum_price_per_hour_micros, allowed_hours, "
+                    + "minimum_price_outside_hours_micros, memory_bytes, availability_clock FROM hosts WHERE owner_id = ? "
                     + "ORDER BY created, id")) {
                 s.setString(1, owner.id());
                 try (ResultSet r = s.executeQuery()) {
@@ -612,9 +651,15 @@ public class JdbcHosts implements Hosts, AutoCloseable {
                         boolean suspended = r.getBoolean(8);
                         ReportedStatus reported = r.wasNull() ? null
                                 : new ReportedStatus(suspended, r.getString(9), r.getInt(10), r.getString(11),
-                                        policy(r, 12));
+                                        policy(r, 12), memory(r, 21));
+                        double clockSeconds = r.getDouble(22);
+                        Double availabilityClock = r.wasNull() ? null : clockSeconds;
+                        // the clock reads as the stored status says (a host not yet swept is still available there)
+                        double availability = Availability.at("ONLINE".equals(r.getString(3)) && !suspended,
+                                availabilityClock, clock.instant());
                         out.add(new HostStatus(id, r.getString(2), status, r.getString(4),
-                                description, lastHeartbeat, r.getObject(7, OffsetDateTime.class).toInstant(), reported));
+                                description, lastHeartbeat, r.getObject(7, OffsetDateTime.class).toInstant(), reported,
+                                availability));
                     }
                 }
             }
@@ -622,9 +667,15 @@ public class JdbcHosts implements Hosts, AutoCloseable {
         });
     }
 
+    /** The memory_bytes column at {@code at}, null when the host did not report it. */
+    private static Long memory(ResultSet r, int at) throws SQLException {
+        long memory = r.getLong(at);
+        return r.wasNull() ? null : memory;
+    }
+
     /**
-     * The policy in the row's columns (max_cpu_share at {@code at}, then storage, bandwidth, the three accepts_
-     * and the reserve), or null when none was reported.
+     * The policy in the row's columns (max_cpu_share at {@code at}, then storage, bandwidth, the three accepts_,
+     * the reserve, the allowed hours and the reserve outside them), or null when none was reported.
      */
     private static HostPolicy policy(ResultSet r, int at) throws SQLException {
         double maxCpuShare = r.getDouble(at);
@@ -638,7 +689,10 @@ public class JdbcHosts implements Hosts, AutoCloseable {
                 categories.add(names[i]);
             }
         }
-        return new HostPolicy(maxCpuShare, r.getLong(at + 1), r.getLong(at + 2), categories, r.getLong(at + 6));
+        String hours = r.getString(at + 7);
+        List<String> allowedHours = hours == null ? null : hours.isEmpty() ? List.of() : List.of(hours.split(","));
+        return new HostPolicy(maxCpuShare, r.getLong(at + 1), r.getLong(at + 2), categories, r.getLong(at + 6),
+                allowedHours, r.getLong(at + 8));
     }
 
     /** The certificate's single CN, or null when it has none or several. */

@@ -33,6 +33,8 @@ import org.isos.server.bank.Bank;
 import org.isos.server.bank.BankRefused;
 import org.isos.server.bank.PriceTable;
 import org.isos.server.bank.Settlement;
+import org.isos.server.hosts.Availability;
+import org.isos.server.hosts.DailyHours;
 import org.isos.server.hosts.Heartbeat;
 import org.isos.server.hosts.HostPolicy;
 import org.isos.server.hosts.HostRefused;
@@ -149,16 +151,16 @@ public class JdbcLeases implements Leases, AutoCloseable {
         try {
             return store.transaction(c -> {
                 String app = bundleOf(c, buyer, request.bundle());
-                List<String[]> chosen = candidates(c, request, posted, List.of());
+                List<String[]> chosen = candidates(c, request, posted, List.of(), now);
                 if (chosen.size() < request.hosts()) {
-                    throw new Refusal(new LeaseRefused(Reason.NOT_ENOUGH_HOSTS, notEnough(c, request, chosen.size())));
+                    throw new Refusal(new LeaseRefused(Reason.NOT_ENOUGH_HOSTS, notEnough(c, request, chosen.size(), now)));
                 }
                 // Concurrent grants may have chosen the same hosts: lock them (in id order, so two grants never
                 // wait on each other in a cycle) and ask again, now that the other grant has committed or waits
                 // for us. Fewer answers mean a host was taken meanwhile: the store runs the grant again.
                 List<String> ids = chosen.stream().map(h -> h[0]).sorted().toList();
                 lockHosts(c, ids);
-                if (candidates(c, request, posted, ids).size() < ids.size()) {
+                if (candidates(c, request, posted, ids, now).size() < ids.size()) {
                     throw new SQLException("a chosen host was leased by a concurrent grant; choosing again", "40001");
                 }
                 List<Lease> granted = new ArrayList<>();
@@ -230,6 +232,16 @@ public class JdbcLeases implements Leases, AutoCloseable {
         if (r.maxPricePerHourMicros() != null && r.maxPricePerHourMicros() < 0) {
             throw bad("field 'maxPricePerHourMicros' must be >= 0, not " + r.maxPricePerHourMicros());
         }
+        if (r.minAvailability() != null && !(r.minAvailability() >= 0 && r.minAvailability() <= 1)) {
+            throw bad("field 'minAvailability' must be a number from 0 to 1, not " + r.minAvailability());
+        }
+        if (r.window() != null) {
+            try {
+                DailyHours.minutes(r.window());
+            } catch (IllegalArgumentException e) {
+                throw bad("field 'window' (daily UTC hours the app must be able to run): " + e.getMessage());
+            }
+        }
         if (r.category() != null && !HostPolicy.CATEGORIES.contains(r.category())) {
             throw bad("field 'category' must be \"compute\", \"storage\" or \"streaming\", not \"" + r.category() + "\"");
         }
@@ -272,8 +284,16 @@ public class JdbcLeases implements Leases, AutoCloseable {
     /** A wider read when the cheapest rows could not be spread over enough owners: this many times more, then all. */
     static final int MATCH_WIDEN = 16;
 
-    /** One qualifying host as the match query reads it. */
-    record Candidate(String id, String owner, long reserve, String transport, boolean ownerRunsIt) {
+    /**
+     * One qualifying host as the match query reads it: {@code reserve} is the owner's reserve for this request
+     * (the greater of the reserve in force and, for a window outside the owner's hours, the reserve there),
+     * {@code indexed} the reserve in force (the match index's order, never above {@code reserve}).
+     */
+    record Candidate(String id, String owner, long reserve, long indexed, String transport, boolean ownerRunsIt) {
+
+        Candidate(String id, String owner, long reserve, String transport, boolean ownerRunsIt) {
+            this(id, owner, reserve, reserve, transport, ownerRunsIt);
+        }
     }
 
     /**
@@ -287,30 +307,39 @@ public class JdbcLeases implements Leases, AutoCloseable {
      * an owner not read could come before a second host, so the read widens, at last to every qualifying host.
      * With {@code onlyHosts} (the re-check after locking) it reads just those hosts, unranked.
      */
-    static List<String[]> candidates(Connection c, LeaseRequest request, long posted, List<String> onlyHosts)
-            throws SQLException {
+    static List<String[]> candidates(Connection c, LeaseRequest request, long posted, List<String> onlyHosts,
+            Instant now) throws SQLException {
         if (!onlyHosts.isEmpty()) {
-            return rows(matching(c, request, onlyHosts, 0));
+            return rows(matching(c, request, onlyHosts, 0, now));
         }
         int limit = Math.max(MATCH_MIN_ROWS, request.hosts() * MATCH_ROWS_PER_HOST);
         while (true) {
-            List<Candidate> read = matching(c, request, List.of(), limit);
+            List<Candidate> read = matching(c, request, List.of(), limit, now);
             List<Candidate> chosen = spread(read, posted, request.hosts());
             boolean everyOne = limit == 0 || read.size() < limit;
-            if (everyOne || chosen.stream().allMatch(h -> !h.ownerRunsIt() && firstOfOwner(h, read))) {
+            // a host not read has an indexed reserve (so a reserve) of at least the last one read: a window's
+            // higher reserve may rank a host read below it only when that reserve is under the last indexed one
+            long lastIndexed = read.isEmpty() ? Long.MAX_VALUE : read.get(read.size() - 1).indexed();
+            Map<String, Candidate> firsts = ownersFirst(read);
+            if (everyOne || chosen.stream().allMatch(h -> !h.ownerRunsIt() && firsts.get(h.owner()) == h
+                    && (h.reserve() == h.indexed() || h.reserve() < lastIndexed))) {
                 return rows(chosen);
             }
             limit = limit >= MATCH_MIN_ROWS * MATCH_WIDEN ? 0 : limit * MATCH_WIDEN;
         }
     }
 
-    private static boolean firstOfOwner(Candidate host, List<Candidate> read) {
+    /** The order in which an owner's hosts come: the cheaper for this request first, then the index's order. */
+    private static final java.util.Comparator<Candidate> OWNERS_ORDER = java.util.Comparator
+            .comparingLong(Candidate::reserve).thenComparingLong(Candidate::indexed).thenComparing(Candidate::id);
+
+    /** Each owner's first host among {@code read}. */
+    private static Map<String, Candidate> ownersFirst(List<Candidate> read) {
+        Map<String, Candidate> first = new java.util.HashMap<>();
         for (Candidate h : read) {
-            if (h.owner().equals(host.owner())) {
-                return h == host;
-            }
+            first.merge(h.owner(), h, (a, b) -> OWNERS_ORDER.compare(a, b) <= 0 ? a : b);
         }
-        return false;
+        return first;
     }
 
     private static List<String[]> rows(List<Candidate> hosts) {
@@ -319,34 +348,38 @@ public class JdbcLeases implements Leases, AutoCloseable {
     }
 
     /**
-     * The best {@code wanted} of {@code read} (in reserve, id order, as the match query answers): owners not running
-     * the bundle first, then by the host's rank among its owner's, the lease's price, the reserve, the id.
+     * The best {@code wanted} of {@code read}: owners not running the bundle first, then by the host's rank among its
+     * owner's ({@link #OWNERS_ORDER}), the lease's price, the reserve for this request, the reserve in force, the id.
      */
     static List<Candidate> spread(List<Candidate> read, long posted, int wanted) {
         Map<String, Integer> seen = new java.util.HashMap<>();
         Map<Candidate, Integer> ownerRank = new java.util.IdentityHashMap<>();
-        for (Candidate h : read) {
+        for (Candidate h : read.stream().sorted(OWNERS_ORDER).toList()) {
             ownerRank.put(h, seen.merge(h.owner(), 1, Integer::sum));
         }
         return read.stream().sorted(java.util.Comparator.<Candidate>comparingInt(h -> h.ownerRunsIt() ? 1 : 0)
                 .thenComparingInt(ownerRank::get)
                 .thenComparingLong(h -> Math.max(h.reserve(), posted))
                 .thenComparingLong(Candidate::reserve)
+                .thenComparingLong(Candidate::indexed)
                 .thenComparing(Candidate::id))
                 .limit(wanted).toList();
     }
 
     /** The match query's answer: the first {@code limit} qualifying hosts (0: all) by reserve and id. */
-    private static List<Candidate> matching(Connection c, LeaseRequest request, List<String> onlyHosts, int limit)
-            throws SQLException {
+    private static List<Candidate> matching(Connection c, LeaseRequest request, List<String> onlyHosts, int limit,
+            Instant now) throws SQLException {
         List<Object> parameters = new ArrayList<>();
-        String sql = matchQuery(request, onlyHosts, limit, parameters);
+        String sql = matchQuery(request, onlyHosts, limit, parameters, now);
         List<Candidate> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(sql)) {
             bind(s, parameters);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    out.add(new Candidate(r.getString(1), r.getString(2), r.getLong(3), r.getString(4), r.getInt(5) == 1));
+                    long indexed = r.getLong(3);
+                    long reserve = Math.max(indexed, r.getLong(6));
+                    out.add(new Candidate(r.getString(1), r.getString(2), reserve, indexed, r.getString(4),
+                            r.getInt(5) == 1));
                 }
             }
         }
@@ -359,24 +392,52 @@ public class JdbcLeases implements Leases, AutoCloseable {
      * ({@code status} and {@code suspended} are fixed by the conditions: naming them lets H2 read the index in order
      * and stop at the limit, as PostgreSQL does by itself).
      */
-    static String matchQuery(LeaseRequest request, List<String> onlyHosts, int limit, List<Object> parameters) {
+    static String matchQuery(LeaseRequest request, List<String> onlyHosts, int limit, List<Object> parameters,
+            Instant now) {
+        String window = request.window() == null ? null : DailyHours.coverPattern(request.window());
         StringBuilder sql = new StringBuilder("SELECT h.id, h.owner_id, h.minimum_price_per_hour_micros, "
                 + "h.transport_address, "
                 // owners who run this bundle already come after the others (spread across requests too)
                 + "CASE WHEN EXISTS (SELECT 1 FROM leases o WHERE o.bundle_sha256 = ? AND o.state IN " + RUNNING
-                + " AND o.owner_id = h.owner_id) THEN 1 ELSE 0 END AS owner_runs_it "
+                + " AND o.owner_id = h.owner_id) THEN 1 ELSE 0 END AS owner_runs_it, "
+                // the reserve the window adds: none inside the owner's hours, the one outside them otherwise
+                + (window == null ? "0" : "CASE WHEN h.allowed_slots LIKE ? THEN 0 ELSE h.minimum_price_outside_hours_micros END")
+                + " AS window_reserve "
                 + "FROM hosts h WHERE h.status = 'ONLINE' AND h.suspended = FALSE "
                 + "AND h.max_cpu_share - h.committed_cpu_share >= ? "
                 + "AND h.storage_quota_bytes - h.committed_storage_bytes >= ? "
                 + "AND h.bandwidth_cap_bytes_per_second - h.committed_bandwidth_bytes_per_second >= ? ");
-        parameters.addAll(List.of(request.bundle(), request.cpuShare(), request.storageBytes(),
-                request.bandwidthBytesPerSecond()));
+        parameters.add(request.bundle());
+        if (window != null) {
+            parameters.add(window);
+        }
+        parameters.addAll(List.of(request.cpuShare(), request.storageBytes(), request.bandwidthBytesPerSecond()));
+        if (request.memoryBytes() > 0) {
+            // a host that never said how much memory it has does not match a request for memory
+            sql.append("AND h.memory_bytes - h.committed_memory_bytes >= ? ");
+            parameters.add(request.memoryBytes());
+        }
+        if (request.minAvailability() != null && request.minAvailability() > 0) {
+            // every host here is available (ONLINE, not suspended): its clock says how long, see Availability
+            sql.append("AND h.availability_clock <= ? ");
+            parameters.add(Availability.latestClock(request.minAvailability(), now));
+        }
         if (request.category() != null) {
             sql.append("AND h.").append(categoryColumn(request.category())).append(" = TRUE ");
         }
         if (request.maxPricePerHourMicros() != null) {
             sql.append("AND h.minimum_price_per_hour_micros <= ? ");
             parameters.add(request.maxPricePerHourMicros());
+        }
+        if (window != null) {
+            // the owner's hours cover the window, or the owner takes work outside them (for its reserve there)
+            sql.append("AND (h.allowed_slots LIKE ? OR h.minimum_price_outside_hours_micros > 0");
+            parameters.add(window);
+            if (request.maxPricePerHourMicros() != null) {
+                sql.append(" AND h.minimum_price_outside_hours_micros <= ?");
+                parameters.add(request.maxPricePerHourMicros());
+            }
+            sql.append(") ");
         }
         if (!request.excludeHosts().isEmpty()) {
             sql.append("AND h.id NOT IN (").append("?, ".repeat(request.excludeHosts().size() - 1)).append("?) ");
@@ -411,6 +472,8 @@ public class JdbcLeases implements Leases, AutoCloseable {
                 + "committed_storage_bytes = COALESCE((SELECT SUM(l.storage_bytes) FROM leases l "
                 + "WHERE l.host_id = hosts.id AND l.state IN " + RUNNING + "), 0), "
                 + "committed_bandwidth_bytes_per_second = COALESCE((SELECT SUM(l.bandwidth_bytes_per_second) FROM leases l "
+                + "WHERE l.host_id = hosts.id AND l.state IN " + RUNNING + "), 0), "
+                + "committed_memory_bytes = COALESCE((SELECT SUM(l.memory_bytes) FROM leases l "
                 + "WHERE l.host_id = hosts.id AND l.state IN " + RUNNING + "), 0) WHERE id = ?")) {
             u.setString(1, hostId);
             u.executeUpdate();
@@ -444,7 +507,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
      * Why hosts did not qualify, counted by the first rule each broke: one aggregate over {@code hosts}, run only
      * when a request is refused.
      */
-    private static String notEnough(Connection c, LeaseRequest request, int qualified) throws SQLException {
+    private static String notEnough(Connection c, LeaseRequest request, int qualified, Instant now) throws SQLException {
         StringBuilder why = new StringBuilder("SELECT CASE "
                 + "WHEN status <> 'ONLINE' THEN 'not online' "
                 + "WHEN suspended IS NULL OR max_cpu_share IS NULL THEN 'no policy reported' "
@@ -461,6 +524,27 @@ public class JdbcLeases implements Leases, AutoCloseable {
         why.append("WHEN max_cpu_share < ? OR storage_quota_bytes < ? OR bandwidth_cap_bytes_per_second < ? "
                 + "THEN 'policy allows less CPU, storage or bandwidth' ");
         parameters.addAll(List.of(request.cpuShare(), request.storageBytes(), request.bandwidthBytesPerSecond()));
+        if (request.memoryBytes() > 0) {
+            why.append("WHEN memory_bytes IS NULL THEN 'memory not reported' "
+                    + "WHEN memory_bytes < ? THEN 'less memory than memoryBytes' ");
+            parameters.add(request.memoryBytes());
+        }
+        if (request.minAvailability() != null && request.minAvailability() > 0) {
+            why.append("WHEN availability_clock IS NULL OR availability_clock > ? THEN 'availability below minAvailability' ");
+            parameters.add(Availability.latestClock(request.minAvailability(), now));
+        }
+        if (request.window() != null) {
+            why.append("WHEN allowed_slots IS NULL THEN 'allowed hours not reported' "
+                    + "WHEN NOT (allowed_slots LIKE ? OR minimum_price_outside_hours_micros > 0) "
+                    + "THEN 'allowed hours do not cover the window' ");
+            parameters.add(DailyHours.coverPattern(request.window()));
+            if (request.maxPricePerHourMicros() != null) {
+                why.append("WHEN NOT allowed_slots LIKE ? AND minimum_price_outside_hours_micros > ? "
+                        + "THEN 'reserve outside the allowed hours above maxPricePerHourMicros' ");
+                parameters.add(DailyHours.coverPattern(request.window()));
+                parameters.add(request.maxPricePerHourMicros());
+            }
+        }
         if (request.maxPricePerHourMicros() != null) {
             why.append("WHEN minimum_price_per_hour_micros > ? THEN 'reserve price above maxPricePerHourMicros' ");
             parameters.add(request.maxPricePerHourMicros());

@@ -232,6 +232,27 @@ class HeartbeatBatchingTest {
         }
     }
 
+    /** Batched heartbeats keep availability as write-through ones do (only status changes are written at once). */
+    @Test
+    void availabilityChangesWithTheStatusWhileTimesWaitForTheFlush() throws Exception {
+        X509Certificate host = enroll();
+        String hostId = JdbcHosts.commonNameOf(host);
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        clock.advance(Duration.ofHours(24));
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        double expected = HostsTest.weighted(0, true, 24);
+        assertEquals(expected, only().availability(), 1e-6);
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(true, "paused by the owner", 0));
+        clock.advance(Duration.ofHours(12));
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(true, "paused by the owner", 0));
+        hosts.flush();
+        expected = HostsTest.weighted(expected, false, 12);
+        assertEquals(expected, only().availability(), 1e-6);
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        clock.advance(Duration.ofHours(3));
+        assertEquals(HostsTest.weighted(expected, true, 3), only().availability(), 1e-6);
+    }
+
     @Test
     void closeFlushes() throws Exception {
         X509Certificate host = enroll();

@@ -174,6 +174,56 @@ class HostsTest {
         assertEquals("ENROLLING", row(enrollingId).get(0));
     }
 
+    /**
+     * Availability is the share of time ONLINE and not suspended, each moment weighted by e^(-age / 1 day): computed
+     * here step by step from that definition, for a host that is up a day, suspended half a day, back for a quarter,
+     * then silent (swept OFFLINE) and away a day.
+     */
+    @Test
+    void availabilityFollowsTheHostsStatusChanges() throws Exception {
+        X509Certificate host = enroll();
+        String hostId = JdbcHosts.commonNameOf(host);
+        assertEquals(0, find(hostId).availability(), "enrolled: no history");
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        assertEquals(0, find(hostId).availability(), 1e-9, "just online");
+        double expected = 0;
+        // up a day (heartbeats all along; a heartbeat without a change rewrites nothing of it)
+        clock.advance(Duration.ofHours(12));
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        clock.advance(Duration.ofHours(12));
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        expected = weighted(expected, true, 24);
+        assertEquals(1 - Math.exp(-1), expected, 1e-12);
+        assertEquals(expected, find(hostId).availability(), 1e-6);
+        // the owner suspends it for half a day
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(true, "owner at the keyboard", 0));
+        clock.advance(Duration.ofHours(12));
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(true, "owner at the keyboard", 0));
+        expected = weighted(expected, false, 12);
+        assertEquals(expected, find(hostId).availability(), 1e-6);
+        // back for six hours
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        clock.advance(Duration.ofHours(6));
+        expected = weighted(expected, true, 6);
+        assertEquals(expected, find(hostId).availability(), 1e-6);
+        // then silent: the sweep marks it OFFLINE, from which time it counts as away
+        assertEquals(1, hosts.sweep());
+        clock.advance(Duration.ofDays(1));
+        expected = weighted(expected, false, 24);
+        assertEquals(expected, find(hostId).availability(), 1e-6);
+        assertTrue(expected > 0.15 && expected < 0.25, "about a fifth: " + expected);
+        // its next heartbeat brings it back
+        hosts.heartbeat(hostId, host, "{}", new ReportedStatus(false, null, 0));
+        clock.advance(Duration.ofHours(1));
+        assertEquals(weighted(expected, true, 1), find(hostId).availability(), 1e-6);
+    }
+
+    /** The availability {@code hours} later, from {@code from}, the host having been available or not meanwhile. */
+    static double weighted(double from, boolean available, double hours) {
+        double keep = Math.exp(-hours / 24);
+        return from * keep + (available ? 1 - keep : 0);
+    }
+
     @Test
     void theSweepRunsOnItsOwnThreadUntilClosed() throws Exception {
         X509Certificate host = enroll();

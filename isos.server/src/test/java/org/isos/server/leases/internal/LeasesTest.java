@@ -288,7 +288,13 @@ class LeasesTest {
                 new LeaseRequest(bundle, 1, 3600, 0.5, 0, -1, 0, null, null, null),
                 new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, -1, null, null, null),
                 new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, -1L, null, null),
-                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, "gaming", null))) {
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, "gaming", null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, null, null, -0.1, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, null, null, 1.01, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, null, null, Double.NaN, null),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, null, null, null, "25:00-01:00"),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, null, null, null, "9:00-17:00"),
+                new LeaseRequest(bundle, 1, 3600, 0.5, 0, 0, 0, null, null, null, null, "09:00-17:00,18:00-19:00"))) {
             LeaseRefused refused = assertThrows(LeaseRefused.class, () -> leases.grant(buyer, bad), bad.toString());
             assertEquals(LeaseRefused.Reason.BAD_REQUEST, refused.reason());
             assertTrue(refused.getMessage().startsWith("field '"), refused.getMessage());
@@ -636,6 +642,70 @@ class LeasesTest {
     }
 
     /**
+     * Memory (the description's, less what running leases hold), availability (the clock the host's heartbeats keep)
+     * and the owner's hours (a window inside them at the reserve in force, outside them at the reserve there, or not
+     * at all) decide which hosts qualify, and the refusal says which rule the others broke.
+     */
+    @Test
+    void memoryAvailabilityAndHoursDecideWhichHostsQualify() throws Exception {
+        Account john = owner("John");
+        Account mary = owner("Mary");
+        Host big = host(john, 2, 0, "compute"); // 16 GiB
+        Host unknown = enroll(mary);
+        leases.heartbeat(unknown.id(), unknown.certificate(), "{}", new ReportedStatus(false, null, 0,
+                transportOf(unknown.id()), policy(2, 0, "compute")), List.of()); // says nothing of its memory
+        LeaseRequest eightGiB = new LeaseRequest(bundle, 1, 3600, 0.25, 8L << 30, 0, 0, null, null, null);
+        assertEquals(big.id(), only(leases.grant(buyer, eightGiB)).hostId());
+        LeaseRefused noMemory = assertThrows(LeaseRefused.class, () -> leases.grant(buyer,
+                new LeaseRequest(upload(buyer, "org.acme.ten"), 1, 3600, 0.25, 10L << 30, 0, 0, null, null, null)));
+        assertTrue(noMemory.getMessage().contains("1 memory not reported")
+                && noMemory.getMessage().contains("1 no room left"), noMemory.getMessage());
+        // 8 GiB are left on big: another 8 fit, then none
+        assertEquals(big.id(), only(leases.grant(buyer, new LeaseRequest(upload(buyer, "org.acme.eight"), 1, 3600, 0.25,
+                8L << 30, 0, 0, null, null, null))).hostId());
+        assertThrows(LeaseRefused.class, () -> leases.grant(buyer, new LeaseRequest(upload(buyer, "org.acme.one"), 1,
+                3600, 0.25, 1L << 30, 0, 0, null, null, null)));
+
+        // both hosts came online with their first heartbeat (system time): no history, so availability rises from 0
+        LeaseRequest available = new LeaseRequest(upload(buyer, "org.acme.available"), 2, 3600, 0.25, 0, 0, 0, null,
+                null, null, 0.6, null);
+        LeaseRefused tooNew = assertThrows(LeaseRefused.class, () -> leases.grant(buyer, available));
+        assertTrue(tooNew.getMessage().contains("2 availability below minAvailability"), tooNew.getMessage());
+        clock.advance(Duration.ofDays(1)); // 1 - e^-1 = 0.63 each
+        assertEquals(2, leases.grant(buyer, available).size());
+
+        // hours: day reports 09:00-17:00 UTC and takes nothing outside; night the same but 900,000 outside them
+        Account ann = owner("Ann");
+        Host day = hoursHost(ann, List.of("09:00-17:00"), 0);
+        Host night = hoursHost(ann, List.of("09:00-17:00"), 900_000);
+        String windowed = upload(buyer, "org.acme.windowed");
+        List<Lease> inside = leases.grant(buyer, new LeaseRequest(windowed, 2, 3600, 0.25, 0, 0, 0, null, null,
+                List.of(big.id(), unknown.id()), null, "10:00-12:00"));
+        assertEquals(Set.of(day.id(), night.id()), inside.stream().map(Lease::hostId).collect(Collectors.toSet()));
+        long posted = PRICES.pricePerHourMicros(0.25, 0);
+        inside.forEach(l -> assertEquals(posted, l.pricePerHourMicros(), "inside the hours: the reserve in force (0)"));
+        Lease outside = only(leases.grant(buyer, new LeaseRequest(upload(buyer, "org.acme.late"), 1, 3600, 0.25, 0, 0,
+                0, null, null, null, null, "16:00-18:00")));
+        assertEquals(night.id(), outside.hostId(), "only night takes work after 17:00; big and unknown report no hours");
+        assertEquals(Math.max(posted, 900_000), outside.pricePerHourMicros(), "at its reserve outside the hours");
+        LeaseRefused tooDear = assertThrows(LeaseRefused.class, () -> leases.grant(buyer, new LeaseRequest(
+                upload(buyer, "org.acme.cheap"), 1, 3600, 0.25, 0, 0, 0, 800_000L, null, null, null, "16:00-18:00")));
+        assertTrue(tooDear.getMessage().contains("2 allowed hours not reported")
+                && tooDear.getMessage().contains("1 allowed hours do not cover the window")
+                && tooDear.getMessage().contains("1 reserve outside the allowed hours above maxPricePerHourMicros"),
+                tooDear.getMessage());
+        assertCommittedAreSums("memory, availability and hours");
+    }
+
+    /** An enrolled host whose owner allows work during {@code hours} (UTC), outside them for {@code outside}. */
+    private Host hoursHost(Account owner, List<String> hours, long outside) throws Exception {
+        Host host = enroll(owner);
+        leases.heartbeat(host.id(), host.certificate(), "{}", new ReportedStatus(false, null, 0, transportOf(host.id()),
+                new HostPolicy(2, 1L << 40, 1L << 30, Set.of("compute"), 0, hours, outside), 16L << 30), List.of());
+        return host;
+    }
+
+    /**
      * Over more hosts than the match query reads at first (most of them one owner's, cheaper than the others'), with
      * leases piling up: every grant is what ranking every host by the rules gives, computed here from the leases
      * (not the committed columns) and the policies.
@@ -650,7 +720,9 @@ class LeasesTest {
         try (Connection c = store.connection(); PreparedStatement insert = c.prepareStatement("INSERT INTO hosts (id, "
                 + "owner_id, status, created, last_heartbeat, suspended, transport_address, max_cpu_share, "
                 + "storage_quota_bytes, bandwidth_cap_bytes_per_second, accepts_compute, accepts_storage, "
-                + "accepts_streaming, minimum_price_per_hour_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "accepts_streaming, minimum_price_per_hour_micros, memory_bytes, availability_clock, allowed_hours, "
+                + "allowed_slots, minimum_price_outside_hours_micros) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             int n = 0;
             for (int o = 0; o < owners.size(); o++) {
                 for (int i = 0; i < hostsOf[o]; i++, n++) {
@@ -668,6 +740,18 @@ class LeasesTest {
                     insert.setBoolean(12, random.nextInt(10) < 5);
                     insert.setBoolean(13, random.nextInt(10) < 3);
                     insert.setLong(14, reserveFrom[o] + 1_000L * random.nextInt(100));
+                    // memory unknown, 4 or 16 GiB; availability from none (no history) to about 0.98
+                    insert.setObject(15, new Long[] { null, 4L << 30, 16L << 30 }[random.nextInt(3)], java.sql.Types.BIGINT);
+                    insert.setObject(16, random.nextInt(8) == 0 ? null
+                            : org.isos.server.hosts.Availability.seconds(now) - 3600.0 * random.nextInt(96),
+                            java.sql.Types.DOUBLE);
+                    // hours not reported, any time, the UTC day or night; the reserve outside them
+                    List<String> hours = new java.util.ArrayList<List<String>>(java.util.Arrays.asList(null, List.of(),
+                            List.of("06:00-18:00"), List.of("22:00-06:00", "12:00-13:00"))).get(random.nextInt(4));
+                    insert.setString(17, hours == null ? null : String.join(",", hours));
+                    insert.setString(18, hours == null ? null : org.isos.server.hosts.DailyHours.slots(hours));
+                    insert.setObject(19, hours == null ? null : new long[] { 0, 300_000, 3_000_000 }[random.nextInt(3)],
+                            java.sql.Types.BIGINT);
                     insert.addBatch();
                 }
             }
@@ -676,6 +760,7 @@ class LeasesTest {
         List<String> bundles = List.of(bundle, upload(buyer, "org.acme.b"), upload(buyer, "org.acme.c"));
         String[] categories = { null, "compute", "storage", "streaming" };
         int granted = 0;
+        int withNewConditions = 0;
         for (int round = 0; round < 40; round++) {
             double cpu = new double[] { 0.25, 0.5, 1 }[random.nextInt(3)];
             long storage = random.nextBoolean() ? 0 : 5L << 30;
@@ -684,8 +769,11 @@ class LeasesTest {
             Long max = random.nextInt(3) == 0 ? null : posted + 1_000L * random.nextInt(600);
             List<String> exclude = random.nextInt(4) == 0 ? List.of(String.format("host-many-%04d", random.nextInt(20)))
                     : List.of();
-            LeaseRequest request = new LeaseRequest(bundles.get(random.nextInt(3)), 1 + random.nextInt(5), 60, cpu, 0,
-                    storage, bandwidth, max, categories[random.nextInt(4)], exclude);
+            long memory = new long[] { 0, 0, 1L << 30, 8L << 30 }[random.nextInt(4)];
+            Double availability = new Double[] { null, null, 0.3, 0.8 }[random.nextInt(4)];
+            String window = new String[] { null, null, "08:00-12:00", "23:00-01:00", "12:00-13:00" }[random.nextInt(5)];
+            LeaseRequest request = new LeaseRequest(bundles.get(random.nextInt(3)), 1 + random.nextInt(5), 60, cpu,
+                    memory, storage, bandwidth, max, categories[random.nextInt(4)], exclude, availability, window);
             List<String> expected = rankedByTheRules(request, posted);
             if (expected.size() < request.hosts()) {
                 assertEquals(LeaseRefused.Reason.NOT_ENOUGH_HOSTS,
@@ -694,7 +782,14 @@ class LeasesTest {
             }
             List<Lease> got = leases.grant(buyer, request);
             assertEquals(expected.subList(0, request.hosts()), got.stream().map(Lease::hostId).toList(), request.toString());
+            for (Lease lease : got) {
+                assertEquals(Math.max(posted, reserveFor(request, lease.hostId())), lease.pricePerHourMicros(),
+                        "the price is the posted one, at least the owner's reserve for the window: " + request);
+            }
             granted++;
+            if (request.memoryBytes() > 0 || request.minAvailability() != null || request.window() != null) {
+                withNewConditions++;
+            }
             for (Lease lease : got) {
                 if (random.nextInt(4) == 0) {
                     leases.release(buyer, lease.id());
@@ -702,13 +797,15 @@ class LeasesTest {
             }
         }
         assertTrue(granted >= 20, granted + " of 40 granted");
+        assertTrue(withNewConditions >= 8, withNewConditions + " granted with memory, availability or a window");
         assertCommittedAreSums("many grants");
     }
 
     /** Every qualifying host, best first, by the rules of matching, from the policies and the running leases. */
     private List<String> rankedByTheRules(LeaseRequest request, long posted) throws Exception {
         record Row(String id, String owner, long reserve, double cpuLeft, long storageLeft, long bandwidthLeft,
-                boolean category, boolean runsIt) {
+                boolean category, boolean runsIt, Long memoryLeft, Double clock, String hours, long outside,
+                long indexed) {
         }
         List<Row> rows = new java.util.ArrayList<>();
         try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("SELECT h.id, h.owner_id, "
@@ -722,15 +819,28 @@ class LeasesTest {
                 + "EXISTS (SELECT 1 FROM leases l WHERE l.host_id = h.id AND l.bundle_sha256 = ? "
                 + "AND l.state IN ('PENDING', 'ACTIVE')), "
                 + "EXISTS (SELECT 1 FROM leases l WHERE l.owner_id = h.owner_id AND l.bundle_sha256 = ? "
-                + "AND l.state IN ('PENDING', 'ACTIVE')) "
+                + "AND l.state IN ('PENDING', 'ACTIVE')), "
+                + "h.memory_bytes - (SELECT COALESCE(SUM(l.memory_bytes), 0) FROM leases l "
+                + "WHERE l.host_id = h.id AND l.state IN ('PENDING', 'ACTIVE')), h.availability_clock, h.allowed_hours, "
+                + "h.minimum_price_outside_hours_micros "
                 + "FROM hosts h WHERE h.status = 'ONLINE' AND h.suspended = FALSE")) {
             s.setString(1, request.bundle());
             s.setString(2, request.bundle());
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     if (!r.getBoolean(8)) { // never two copies on one host
-                        rows.add(new Row(r.getString(1), r.getString(2), r.getLong(3), r.getDouble(4), r.getLong(5),
-                                r.getLong(6), r.getBoolean(7), r.getBoolean(9)));
+                        long memoryLeft = r.getLong(10);
+                        Long memory = r.wasNull() ? null : memoryLeft;
+                        double clockSeconds = r.getDouble(11);
+                        Double clockColumn = r.wasNull() ? null : clockSeconds;
+                        String hours = r.getString(12);
+                        long outside = r.getLong(13);
+                        // the reserve for this request: outside the owner's hours, the reserve there
+                        long reserve = request.window() == null || covers(hours, request.window()) ? r.getLong(3)
+                                : Math.max(r.getLong(3), outside);
+                        rows.add(new Row(r.getString(1), r.getString(2), reserve, r.getDouble(4), r.getLong(5),
+                                r.getLong(6), r.getBoolean(7), r.getBoolean(9), memory, clockColumn, hours, outside,
+                                r.getLong(3)));
                     }
                 }
             }
@@ -738,9 +848,16 @@ class LeasesTest {
         List<Row> qualifying = rows.stream().filter(h -> h.cpuLeft() >= request.cpuShare()
                 && h.storageLeft() >= request.storageBytes() && h.bandwidthLeft() >= request.bandwidthBytesPerSecond()
                 && h.category() && (request.maxPricePerHourMicros() == null || h.reserve() <= request.maxPricePerHourMicros())
-                && !request.excludeHosts().contains(h.id())).toList();
+                && !request.excludeHosts().contains(h.id())
+                && (request.memoryBytes() == 0 || h.memoryLeft() != null && h.memoryLeft() >= request.memoryBytes())
+                && (request.minAvailability() == null || org.isos.server.hosts.Availability.at(true, h.clock(),
+                        clock.instant()) >= request.minAvailability())
+                && (request.window() == null || h.hours() != null && (covers(h.hours(), request.window())
+                        || h.outside() > 0 && (request.maxPricePerHourMicros() == null
+                                || h.outside() <= request.maxPricePerHourMicros())))).toList();
         Map<String, Integer> rank = new java.util.HashMap<>();
-        java.util.Comparator<Row> byReserve = java.util.Comparator.comparingLong(Row::reserve).thenComparing(Row::id);
+        java.util.Comparator<Row> byReserve = java.util.Comparator.comparingLong(Row::reserve)
+                .thenComparingLong(Row::indexed).thenComparing(Row::id);
         Map<String, List<Row>> byOwner = qualifying.stream().collect(Collectors.groupingBy(Row::owner));
         byOwner.values().forEach(list -> {
             List<Row> sorted = list.stream().sorted(byReserve).toList();
@@ -751,6 +868,56 @@ class LeasesTest {
         return qualifying.stream().sorted(java.util.Comparator.<Row>comparingInt(h -> h.runsIt() ? 1 : 0)
                 .thenComparingInt(h -> rank.get(h.id())).thenComparingLong(h -> Math.max(h.reserve(), posted))
                 .thenComparing(byReserve)).map(Row::id).toList();
+    }
+
+    /**
+     * Whether the allowed hours (UTC spans, comma-separated; empty: any time) hold every minute of the window,
+     * minute by minute (the test's hours and windows lie on quarter-hours, where the store's slots are exact).
+     */
+    static boolean covers(String hours, String window) {
+        if (hours == null) {
+            return false;
+        }
+        if (hours.isEmpty()) {
+            return true;
+        }
+        boolean[] allowed = new boolean[1440];
+        for (String span : hours.split(",")) {
+            for (int minute : minutesOf(span)) {
+                allowed[minute] = true;
+            }
+        }
+        for (int minute : minutesOf(window)) {
+            if (!allowed[minute]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The minutes of the day a span HH:MM-HH:MM holds (wrapping past midnight; equal ends: all day). */
+    private static List<Integer> minutesOf(String span) {
+        int start = Integer.parseInt(span.substring(0, 2)) * 60 + Integer.parseInt(span.substring(3, 5));
+        int end = Integer.parseInt(span.substring(6, 8)) * 60 + Integer.parseInt(span.substring(9, 11));
+        int length = Math.floorMod(end - start, 1440);
+        List<Integer> minutes = new java.util.ArrayList<>();
+        for (int i = 0; i < (length == 0 ? 1440 : length); i++) {
+            minutes.add((start + i) % 1440);
+        }
+        return minutes;
+    }
+
+    /** The owner's reserve for this request on the host: the one in force, or outside its hours the one there. */
+    private long reserveFor(LeaseRequest request, String hostId) throws Exception {
+        try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("SELECT "
+                + "minimum_price_per_hour_micros, allowed_hours, minimum_price_outside_hours_micros FROM hosts WHERE id = ?")) {
+            s.setString(1, hostId);
+            try (ResultSet r = s.executeQuery()) {
+                assertTrue(r.next());
+                return request.window() == null || covers(r.getString(2), request.window()) ? r.getLong(1)
+                        : Math.max(r.getLong(1), r.getLong(3));
+            }
+        }
     }
 
     private static Lease leaseOn(List<Lease> leases, Host host) {
@@ -772,7 +939,8 @@ class LeasesTest {
     private void assertCommittedAreSums(String after) throws Exception {
         try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("SELECT h.id, "
                 + "h.committed_cpu_share, h.committed_storage_bytes, h.committed_bandwidth_bytes_per_second, "
-                + "(SELECT COUNT(*) FROM leases l WHERE l.host_id = h.id AND l.state IN ('PENDING', 'ACTIVE')) FROM hosts h");
+                + "(SELECT COUNT(*) FROM leases l WHERE l.host_id = h.id AND l.state IN ('PENDING', 'ACTIVE')), "
+                + "h.committed_memory_bytes FROM hosts h");
                 ResultSet r = s.executeQuery()) {
             int hostsSeen = 0;
             List<Lease> all = leases.leasesOf(buyer, null);
@@ -781,12 +949,14 @@ class LeasesTest {
                 double cpu = 0;
                 long storage = 0;
                 long bandwidth = 0;
+                long memory = 0;
                 int running = 0;
                 for (Lease lease : all) {
                     if (lease.hostId().equals(r.getString(1)) && lease.running()) {
                         cpu += lease.cpuShare();
                         storage += lease.storageBytes();
                         bandwidth += lease.bandwidthBytesPerSecond();
+                        memory += lease.memoryBytes();
                         running++;
                     }
                 }
@@ -794,6 +964,7 @@ class LeasesTest {
                 assertEquals(cpu, r.getDouble(2), 1e-9, "CPU committed on " + r.getString(1) + " after " + after);
                 assertEquals(storage, r.getLong(3), "storage committed on " + r.getString(1) + " after " + after);
                 assertEquals(bandwidth, r.getLong(4), "bandwidth committed on " + r.getString(1) + " after " + after);
+                assertEquals(memory, r.getLong(6), "memory committed on " + r.getString(1) + " after " + after);
             }
             assertTrue(hostsSeen >= 3);
         }
@@ -839,7 +1010,7 @@ class LeasesTest {
     private Host host(Account owner, double maxCpuShare, long reserve, String... categories) throws Exception {
         Host host = enroll(owner);
         leases.heartbeat(host.id(), host.certificate(), "{}", new ReportedStatus(false, null, 0,
-                transportOf(host.id()), policy(maxCpuShare, reserve, categories)), List.of());
+                transportOf(host.id()), policy(maxCpuShare, reserve, categories), 16L << 30), List.of());
         return host;
     }
 

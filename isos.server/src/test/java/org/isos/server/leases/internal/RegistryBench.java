@@ -172,6 +172,10 @@ public final class RegistryBench {
                 analyze(store);
                 explain(store, sample, database, true);
                 explain(store, sample, database, false);
+                explain(store, withEveryCondition(sample, new Random(7)), database, false);
+                for (int round = 1; round <= 2; round++) {
+                    everyCondition(database, round, store, bundle, matches, beat);
+                }
                 for (int round = 1; round <= 2; round++) {
                     matchQueries(database, round, store, bundle, matches, beat);
                 }
@@ -236,7 +240,9 @@ public final class RegistryBench {
                                 + "description, status, last_heartbeat, created, suspended, suspended_reason, apps, "
                                 + "transport_address, max_cpu_share, storage_quota_bytes, bandwidth_cap_bytes_per_second, "
                                 + "accepts_compute, accepts_storage, accepts_streaming, minimum_price_per_hour_micros, "
-                                + "committed_cpu_share) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                + "committed_cpu_share, memory_bytes, availability_clock, allowed_hours, allowed_slots, "
+                                + "minimum_price_outside_hours_micros) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                         PreparedStatement lease = c.prepareStatement("INSERT INTO leases (id, buyer_id, host_id, owner_id, "
                                 + "bundle_sha256, app, state, category, cpu_share, memory_bytes, storage_bytes, "
                                 + "bandwidth_bytes_per_second, price_per_hour_micros, created, expiry) "
@@ -273,6 +279,15 @@ public final class RegistryBench {
                         host.setBoolean(17, random.nextInt(10) < 3);
                         host.setLong(18, random.nextInt(4) == 0 ? 0 : 1_000L * random.nextInt(60));
                         host.setDouble(19, i % 10 == 0 ? 0.25 : 0); // its running lease, inserted below
+                        host.setLong(20, (1L << 30) * (1 << random.nextInt(7))); // 1 to 64 GiB
+                        // availability from none to nearly full: the clock up to 5 days back (see Availability)
+                        host.setDouble(21, org.isos.server.hosts.Availability.seconds(now) - random.nextInt(5 * 86_400));
+                        // half take work at any time, the others protect the UTC evening or the working day
+                        List<String> hours = List.<List<String>>of(List.of(), List.of(), List.of("06:00-18:00"), List.of("18:00-08:00"))
+                                .get(random.nextInt(4));
+                        host.setString(22, String.join(",", hours));
+                        host.setString(23, org.isos.server.hosts.DailyHours.slots(hours));
+                        host.setLong(24, random.nextInt(2) == 0 ? 0 : 1_000L * (20 + random.nextInt(60)));
                         host.addBatch();
                         if (i % 10 == 0) {
                             lease.setString(1, String.format("lease-bench-%032x", i));
@@ -433,6 +448,48 @@ public final class RegistryBench {
                 bandwidth, maxPrice, category, exclude);
     }
 
+    /** The request also asking memory, a minimum availability and a daily UTC window (V012's conditions). */
+    private static LeaseRequest withEveryCondition(LeaseRequest r, Random random) {
+        return new LeaseRequest(r.bundle(), r.hosts(), r.seconds(), r.cpuShare(), (1L << 30) * (1 << random.nextInt(4)),
+                r.storageBytes(), r.bandwidthBytesPerSecond(), r.maxPricePerHourMicros(), r.category(), r.excludeHosts(),
+                new double[] { 0.3, 0.6, 0.9 }[random.nextInt(3)],
+                new String[] { "22:00-06:00", "09:00-17:00", "12:00-13:00" }[random.nextInt(3)]);
+    }
+
+    /**
+     * The match query ({@link JdbcLeases#candidates}) on V010's conditions (CPU, storage, bandwidth, price, category)
+     * and on the same requests with V012's too (memory, availability, window), alternating which goes first.
+     */
+    private static void everyCondition(String database, int round, Store store, String bundle, int count,
+            List<BeatHost> some) throws Exception {
+        Random random = new Random(200 + round);
+        List<Long> before = new ArrayList<>();
+        List<Long> every = new ArrayList<>();
+        int[] found = new int[2];
+        for (int n = 0; n < count; n++) {
+            LeaseRequest generated = request(random, bundle, some);
+            LeaseRequest plain = new LeaseRequest(bundle, generated.hosts(), generated.seconds(), generated.cpuShare(), 0,
+                    generated.storageBytes(), generated.bandwidthBytesPerSecond(), generated.maxPricePerHourMicros(),
+                    generated.category(), generated.excludeHosts());
+            LeaseRequest full = withEveryCondition(generated, random);
+            long posted = PRICES.pricePerHourMicros(plain.cpuShare(), plain.storageBytes());
+            for (int k = 0; k < 2; k++) {
+                boolean asBefore = (n + k) % 2 == 0;
+                LeaseRequest request = asBefore ? plain : full;
+                long start = System.nanoTime();
+                int chosen = store.transaction(c -> JdbcLeases.candidates(c, request, posted, List.of(), Instant.now())
+                        .size());
+                (asBefore ? before : every).add(System.nanoTime() - start);
+                found[asBefore ? 0 : 1] += chosen == request.hosts() ? 1 : 0;
+            }
+        }
+        System.out.printf("%-10s  round %d: match query, %d requests of 1-5 hosts: V010's conditions %s (%d filled); "
+                + "with memory, availability, window %s (%d filled); p50 ratio %.2f%n", database, round, count,
+                percentiles(before), found[0], percentiles(every), found[1],
+                at(every.stream().mapToLong(Long::longValue).sorted().toArray(), 50)
+                        / at(before.stream().mapToLong(Long::longValue).sorted().toArray(), 50));
+    }
+
     /**
      * The match query alone, the baseline (before V010: every qualifying host ranked in SQL, leases summed per host)
      * and the new one ({@link JdbcLeases#candidates}: the cheapest few hundred by index, ranked in Java, widened when
@@ -466,7 +523,7 @@ public final class RegistryBench {
                             }
                         }
                     } else {
-                        for (String[] host : JdbcLeases.candidates(c, request, posted, List.of())) {
+                        for (String[] host : JdbcLeases.candidates(c, request, posted, List.of(), Instant.now())) {
                             ids.add(host[0]);
                         }
                     }
@@ -482,6 +539,11 @@ public final class RegistryBench {
             if (chosenBefore != null && Set.copyOf(chosenBefore).equals(Set.copyOf(chosenNow))) {
                 same++;
             }
+        }
+        if (baseline.isEmpty()) {
+            System.out.printf("%-10s  round %d: match query, requests of 1-5 hosts: %s (no baseline asked)%n", database,
+                    round, percentiles(fresh));
+            return;
         }
         double p50Old = at(baseline.stream().mapToLong(Long::longValue).sorted().toArray(), 50);
         double p50New = at(fresh.stream().mapToLong(Long::longValue).sorted().toArray(), 50);
@@ -567,7 +629,7 @@ public final class RegistryBench {
         long posted = PRICES.pricePerHourMicros(request.cpuShare(), request.storageBytes());
         String sql = baseline ? baselineMatchQuery(request, posted, List.of(), parameters)
                 : JdbcLeases.matchQuery(request, List.of(), Math.max(JdbcLeases.MATCH_MIN_ROWS,
-                        request.hosts() * JdbcLeases.MATCH_ROWS_PER_HOST), parameters);
+                        request.hosts() * JdbcLeases.MATCH_ROWS_PER_HOST), parameters, Instant.now());
         try (Connection c = store.connection(); PreparedStatement s = c.prepareStatement("EXPLAIN ANALYZE " + sql)) {
             JdbcLeases.bind(s, parameters);
             StringBuilder plan = new StringBuilder();
