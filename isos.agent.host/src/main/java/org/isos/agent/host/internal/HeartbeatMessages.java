@@ -135,6 +135,14 @@ final class HeartbeatMessages {
     static final java.util.Set<String> LEASE_CATEGORIES = java.util.Set.of("compute", "storage", "streaming");
 
     static ObjectNode policy(OwnerPolicy p, LocalTime localTime) {
+        return policy(p, localTime, java.time.ZoneId.systemDefault().getRules().getOffset(java.time.Instant.now()));
+    }
+
+    /**
+     * The policy with its allowed hours in UTC ({@code offset}: the host's from UTC now), so that the server can
+     * match a buyer's UTC window against them, and the reserve outside them in micro-credits.
+     */
+    static ObjectNode policy(OwnerPolicy p, LocalTime localTime, java.time.ZoneOffset offset) {
         ObjectNode policy = JSON.createObjectNode();
         policy.put("maxCpuShare", p.maxCpuShare());
         policy.put("storageQuotaBytes", p.storageQuotaBytes());
@@ -144,7 +152,23 @@ final class HeartbeatMessages {
         new TreeSet<>(p.acceptedCategories().isEmpty() ? LEASE_CATEGORIES : p.acceptedCategories()).stream()
                 .filter(LEASE_CATEGORIES::contains).forEach(categories::add);
         policy.put("minimumPricePerHourMicros", minimumPricePerHourMicros(p, localTime));
+        ArrayNode hours = policy.putArray("allowedHours");
+        p.allowedHours().forEach(h -> hours.add(utcSpan(h, offset)));
+        policy.put("minimumPriceOutsideHoursMicros",
+                Math.round(Math.min(Math.max(0, p.minimumPriceOutsideHours()) * 1_000_000d, Long.MAX_VALUE)));
         return policy;
+    }
+
+    /** A span of local time as {@code HH:MM-HH:MM} of UTC (a whole day stays {@code 00:00-00:00}). */
+    static String utcSpan(OwnerPolicy.AllowedHours h, java.time.ZoneOffset offset) {
+        int shift = offset.getTotalSeconds() / 60;
+        int start = Math.floorMod(h.start().getHour() * 60 + h.start().getMinute() - shift, 1440);
+        int end = Math.floorMod(h.end().getHour() * 60 + h.end().getMinute() - shift, 1440);
+        if (h.start().equals(h.end())) {
+            start = 0;
+            end = 0;
+        }
+        return String.format("%02d:%02d-%02d:%02d", start / 60, start % 60, end / 60, end % 60);
     }
 
     static long minimumPricePerHourMicros(OwnerPolicy p, LocalTime localTime) {

@@ -113,6 +113,26 @@ class ServerHeartbeatTest {
     }
 
     @Test
+    void theAllowedHoursGoToTheServerInUtcWithTheReserveOutsideThem() {
+        OwnerPolicy hours = new OwnerPolicy(List.of(new OwnerPolicy.AllowedHours(LocalTime.of(22, 0), LocalTime.of(7, 0)),
+                new OwnerPolicy.AllowedHours(LocalTime.of(12, 30), LocalTime.of(13, 0)),
+                new OwnerPolicy.AllowedHours(LocalTime.MIDNIGHT, LocalTime.MIDNIGHT)), 2.5, 0.5, 0, 1, Set.of(), 0.25,
+                Duration.ofSeconds(1), Duration.ofSeconds(1));
+        var atPlusTwo = HeartbeatMessages.policy(hours, LocalTime.NOON, java.time.ZoneOffset.ofHours(2));
+        assertEquals("[\"20:00-05:00\",\"10:30-11:00\",\"00:00-00:00\"]", atPlusTwo.get("allowedHours").toString());
+        assertEquals(2_500_000, atPlusTwo.get("minimumPriceOutsideHoursMicros").asLong());
+        var atMinusFiveThirty = HeartbeatMessages.policy(hours, LocalTime.NOON,
+                java.time.ZoneOffset.ofHoursMinutes(-5, -30));
+        assertEquals("[\"03:30-12:30\",\"18:00-18:30\",\"00:00-00:00\"]",
+                atMinusFiveThirty.get("allowedHours").toString());
+        OwnerPolicy anyTime = new OwnerPolicy(List.of(), 0, 0.5, 0, 1, Set.of(), 0.25, Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        assertEquals("[]", HeartbeatMessages.policy(anyTime, LocalTime.NOON).get("allowedHours").toString(),
+                "no hours: any time");
+        assertEquals(0, HeartbeatMessages.policy(anyTime, LocalTime.NOON).get("minimumPriceOutsideHoursMicros").asLong());
+    }
+
+    @Test
     void theServersAnswerIsRead() throws Exception {
         Answer a = HeartbeatMessages.answer("""
                 {"serverTime": "2026-11-28T12:00:01Z", "nextHeartbeatSeconds": 7, "revokedSerials": ["0a1b", "ff"],
