@@ -57,4 +57,16 @@ final class Converters {
             super(Quantities::micros);
         }
     }
+
+    static final class Availability extends Over<Double> {
+        Availability() {
+            super(Quantities::availability);
+        }
+    }
+
+    static final class Window extends Over<String> {
+        Window() {
+            super(Quantities::window);
+        }
+    }
 }

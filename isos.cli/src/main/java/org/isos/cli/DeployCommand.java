@@ -93,6 +93,16 @@ final class DeployCommand extends Verb {
             description = "the most to pay per host and hour, in credits (e.g. 0.5)")
     Long maxPricePerHourMicros;
 
+    @Option(names = "--min-availability", paramLabel = "F", converter = Converters.Availability.class,
+            description = "only hosts online (and not paused by their owner) at least this share of the time, "
+                    + "weighted toward the last day: e.g. 0.9 or 90%%")
+    Double minAvailability;
+
+    @Option(names = "--window", paramLabel = "HH:MM-HH:MM", converter = Converters.Window.class,
+            description = "daily UTC hours the app must be able to run (e.g. 22:00-06:00): hosts whose owners allow "
+                    + "them, or take work then for their higher reserve (within --max-price)")
+    String window;
+
     @Option(names = "--category", paramLabel = "CATEGORY",
             description = "what the app is, for hosts' policies: ${COMPLETION-CANDIDATES}")
     Category category;
@@ -159,6 +169,12 @@ final class DeployCommand extends Verb {
         }
         if (category != null) {
             request.put("category", category.name());
+        }
+        if (minAvailability != null) {
+            request.put("minAvailability", minAvailability);
+        }
+        if (window != null) {
+            request.put("window", window);
         }
         JsonNode granted;
         try {

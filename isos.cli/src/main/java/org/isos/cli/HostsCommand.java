@@ -24,10 +24,13 @@ final class HostsCommand extends Verb {
             printJson(answer);
             return 0;
         }
-        Table table = new Table("HOST", "STATUS", "LAST HEARTBEAT", "CORES", "MEMORY", "DISK FREE", "OS");
+        Table table = new Table("HOST", "STATUS", "AVAILABILITY", "LAST HEARTBEAT", "CORES", "MEMORY", "DISK FREE",
+                "OS");
         for (JsonNode h : answer.path("hosts")) {
             JsonNode d = h.path("description");
-            table.row(text(h, "hostId"), text(h, "status"), text(h, "lastHeartbeat"), text(d, "logicalCores"),
+            table.row(text(h, "hostId"), text(h, "status"), h.path("availability").isNumber()
+                    ? String.format(java.util.Locale.ROOT, "%.0f%%", h.get("availability").asDouble() * 100) : null,
+                    text(h, "lastHeartbeat"), text(d, "logicalCores"),
                     d.path("memoryBytes").canConvertToLong() ? Quantities.size(d.get("memoryBytes").asLong()) : null,
                     d.path("diskFreeBytes").canConvertToLong() ? Quantities.size(d.get("diskFreeBytes").asLong()) : null,
                     text(d, "operatingSystem"));

@@ -123,6 +123,41 @@ public final class Quantities {
         return share.doubleValue();
     }
 
+    /** A share of time, {@code 0.9} or {@code 90%}, from 0 to 1. */
+    public static double availability(String text) {
+        String t = text == null ? "" : text.strip();
+        BigDecimal share;
+        try {
+            share = t.endsWith("%") ? new BigDecimal(t.substring(0, t.length() - 1).strip()).movePointLeft(2)
+                    : new BigDecimal(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an availability: use e.g. 0.9 or 90%");
+        }
+        if (share.signum() < 0 || share.compareTo(BigDecimal.ONE) > 0) {
+            throw new IllegalArgumentException("an availability is from 0 to 1 (100%), not '" + text + "'");
+        }
+        return share.doubleValue();
+    }
+
+    /** Daily UTC hours {@code HH:MM-HH:MM} (24:00 the latest), as given. */
+    public static String window(String text) {
+        String t = text == null ? "" : text.strip();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})")
+                .matcher(t);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a window of UTC hours: use HH:MM-HH:MM, e.g. "
+                    + "22:00-06:00");
+        }
+        for (int g = 1; g <= 3; g += 2) {
+            int minutes = Integer.parseInt(m.group(g)) * 60 + Integer.parseInt(m.group(g + 1));
+            if (Integer.parseInt(m.group(g + 1)) > 59 || minutes > 24 * 60) {
+                throw new IllegalArgumentException("'" + text + "' is not a window of UTC hours: times run from "
+                        + "00:00 to 24:00");
+            }
+        }
+        return t;
+    }
+
     /** Credits as a decimal ({@code 10.5}) to micro-credits; more than 0, at most 6 decimal places. */
     public static long micros(String credits) {
         BigDecimal amount;

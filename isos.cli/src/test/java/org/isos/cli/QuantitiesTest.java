@@ -71,6 +71,21 @@ class QuantitiesTest {
     }
 
     @Test
+    void availabilitiesAndWindows() {
+        assertEquals(0.9, Quantities.availability("0.9"));
+        assertEquals(0.9, Quantities.availability("90%"));
+        assertEquals(0.0, Quantities.availability("0"));
+        for (String bad : new String[] { "", "1.01", "101%", "-0.1", "often" }) {
+            assertThrows(IllegalArgumentException.class, () -> Quantities.availability(bad), bad);
+        }
+        assertEquals("22:00-06:00", Quantities.window(" 22:00-06:00 "));
+        assertEquals("00:00-24:00", Quantities.window("00:00-24:00"));
+        for (String bad : new String[] { "", "22-06", "22:00", "24:01-01:00", "10:60-11:00", "9:00-17:00" }) {
+            assertThrows(IllegalArgumentException.class, () -> Quantities.window(bad), bad);
+        }
+    }
+
+    @Test
     void credits() {
         assertEquals(10_500_000, Quantities.micros("10.5"));
         assertEquals(1_000_000_000, Quantities.micros("1000"));
