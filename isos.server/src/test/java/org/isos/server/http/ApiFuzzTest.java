@@ -377,7 +377,7 @@ class ApiFuzzTest {
     }
 
     private static String beat() {
-        return "{\"description\": {}, \"status\": {\"suspended\": false, \"apps\": 1, \"transport\": \"127.0.0.1:40123\", "
+        return "{\"description\": {\"memoryBytes\": 8589934592}, \"status\": {\"suspended\": false, \"apps\": 1, \"transport\": \"127.0.0.1:40123\", "
                 + "\"policy\": {\"maxCpuShare\": 1, \"storageQuotaBytes\": 1000000000, \"bandwidthCapBytesPerSecond\": "
                 + "1000000, \"acceptedCategories\": [\"compute\"], \"minimumPricePerHourMicros\": 0}}}";
     }
