@@ -38,6 +38,7 @@ import org.isos.server.jobs.JobSpec;
 import org.isos.server.jobs.Jobs;
 import org.isos.server.jobs.Report;
 import org.isos.server.jobs.ReportOutcome;
+import org.isos.server.jobs.ReportReply;
 import org.isos.server.jobs.UnitInput;
 import org.isos.server.jobs.UnitResult;
 import org.isos.server.leases.Leases;
@@ -386,13 +387,25 @@ public class JdbcJobs implements Jobs {
     @Override
     public List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max, boolean resend)
             throws JobRefused, SQLException {
+        checkAsk(hostId, max);
+        JobQueue queue = queue(buyer, jobId);
+        checkLease(queue, hostId);
+        synchronized (queue) {
+            expire(queue);
+            return issue(null, queue, hostId, max, resend);
+        }
+    }
+
+    private static void checkAsk(String hostId, int max) throws JobRefused {
         if (hostId == null || !HOST_ID.matcher(hostId).matches()) {
             throw new JobRefused(Reason.BAD_REQUEST, "hostId: must be a host id");
         }
         if (max < 1 || max > MAX_DISPATCH) {
             throw new JobRefused(Reason.BAD_REQUEST, "max: " + max + " is not within 1-" + MAX_DISPATCH);
         }
-        JobQueue queue = queue(buyer, jobId);
+    }
+
+    private void checkLease(JobQueue queue, String hostId) throws JobRefused, SQLException {
         String checkKey = hostId + "/" + queue.appSha256;
         Instant checked = leaseChecked.get(checkKey);
         if (checked == null || checked.plus(LEASE_CHECK_TTL).isBefore(now())) {
@@ -403,76 +416,85 @@ public class JdbcJobs implements Jobs {
             }
             leaseChecked.put(checkKey, now());
         }
-        synchronized (queue) {
-            expire(queue);
-            if (queue.done) {
-                return List.of();
-            }
-            HostTrust trust;
-            if (queue.recorded.contains(hostId)) {
-                try (Connection c = store.connection()) {
-                    trust = trust(c, hostId, queue.appSha256); // its record exists: a read, no transaction to commit
-                }
-            } else {
-                trust = store.transaction(c -> {
-                    try (PreparedStatement s = c.prepareStatement("INSERT INTO job_host_trust (host_id, app_sha256, streak,"
-                            + " valid_total, invalid_total, timed_out, quota, banned, credit, forfeited)"
-                            + " VALUES (?, ?, 0, 0, 0, 0, ?, FALSE, 0, 0) ON CONFLICT DO NOTHING")) {
-                        s.setString(1, hostId);
-                        s.setString(2, queue.appSha256);
-                        s.setInt(3, config.initialQuota());
-                        s.executeUpdate();
-                    }
-                    return trust(c, hostId, queue.appSha256);
-                });
-                queue.recorded.add(hostId);
-            }
-            if (trust.banned()) {
-                throw new JobRefused(Reason.BANNED, "host " + hostId + " is banned from this app: " + trust.invalidTotal()
-                        + " invalid results");
-            }
-            List<Assignment> again = resend && queue.held(hostId) > 0 ? outstanding(queue, hostId) : List.of();
-            int room = Math.min(max - again.size(), trust.quota() - queue.held(hostId));
-            List<Assignment> out = new ArrayList<>(again);
-            room += out.size(); // the loop below counts what it adds on top of the copies sent again
-            Deque<Integer> setAside = new ArrayDeque<>();
-            int looked = 0;
-            while (out.size() < room) {
-                if (queue.ready.isEmpty() && !refill(queue)) {
-                    break;
-                }
-                List<Integer> candidates = new ArrayList<>();
-                while (candidates.size() < room - out.size() && !queue.ready.isEmpty()) {
-                    candidates.add(queue.ready.pollFirst());
-                }
-                looked += candidates.size();
-                Claims claims;
-                try {
-                    claims = store.transaction(c -> claim(c, queue, hostId, trust, candidates));
-                } catch (SQLException | RuntimeException e) {
-                    for (int i = candidates.size() - 1; i >= 0; i--) {
-                        queue.ready.addFirst(candidates.get(i));
-                    }
-                    throw e;
-                }
-                for (Claimed claimed : claims.claimed) {
-                    out.add(claimed.assignment);
-                    queue.deadlines.add(new Deadline(claimed.assignment.deadline(), claimed.assignment.replicaId()));
-                    queue.hold(hostId, 1);
-                    if (claimed.stillReady) {
-                        setAside.add(claimed.seq); // more copies wanted, by other hosts
-                    }
-                }
-                setAside.addAll(claims.heldByHost);
-                if (looked >= 4 * room + 64) {
-                    break; // this host holds copies of what is ready: do not walk the whole job for it
-                }
-            }
-            while (!setAside.isEmpty()) {
-                queue.ready.addFirst(setAside.pollLast());
-            }
-            return out;
+    }
+
+    /**
+     * Issues up to {@code max} replicas to the host; the caller holds the queue's lock. {@code tx}: the transaction
+     * of a report that asked for the host's next units, whose changes (a streak grown, a ban) the host's record is
+     * read with; the claims then join it (a nested {@link Store#transaction} joins the thread's). Null: the record
+     * is read on a connection of its own and each claim commits.
+     */
+    private List<Assignment> issue(Connection tx, JobQueue queue, String hostId, int max, boolean resend)
+            throws JobRefused, SQLException {
+        if (queue.done) {
+            return List.of();
         }
+        HostTrust trust;
+        if (tx != null && queue.recorded.contains(hostId)) {
+            trust = trust(tx, hostId, queue.appSha256);
+        } else if (queue.recorded.contains(hostId)) {
+            try (Connection c = store.connection()) {
+                trust = trust(c, hostId, queue.appSha256); // its record exists: a read, no transaction to commit
+            }
+        } else {
+            trust = store.transaction(c -> {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO job_host_trust (host_id, app_sha256, streak,"
+                        + " valid_total, invalid_total, timed_out, quota, banned, credit, forfeited)"
+                        + " VALUES (?, ?, 0, 0, 0, 0, ?, FALSE, 0, 0) ON CONFLICT DO NOTHING")) {
+                    s.setString(1, hostId);
+                    s.setString(2, queue.appSha256);
+                    s.setInt(3, config.initialQuota());
+                    s.executeUpdate();
+                }
+                return trust(c, hostId, queue.appSha256);
+            });
+            queue.recorded.add(hostId);
+        }
+        if (trust.banned()) {
+            throw new JobRefused(Reason.BANNED, "host " + hostId + " is banned from this app: " + trust.invalidTotal()
+                    + " invalid results");
+        }
+        List<Assignment> again = resend && queue.held(hostId) > 0 ? outstanding(queue, hostId) : List.of();
+        int room = Math.min(max - again.size(), trust.quota() - queue.held(hostId));
+        List<Assignment> out = new ArrayList<>(again);
+        room += out.size(); // the loop below counts what it adds on top of the copies sent again
+        Deque<Integer> setAside = new ArrayDeque<>();
+        int looked = 0;
+        while (out.size() < room) {
+            if (queue.ready.isEmpty() && !refill(queue)) {
+                break;
+            }
+            List<Integer> candidates = new ArrayList<>();
+            while (candidates.size() < room - out.size() && !queue.ready.isEmpty()) {
+                candidates.add(queue.ready.pollFirst());
+            }
+            looked += candidates.size();
+            Claims claims;
+            try {
+                claims = store.transaction(c -> claim(c, queue, hostId, trust, candidates));
+            } catch (SQLException | RuntimeException e) {
+                for (int i = candidates.size() - 1; i >= 0; i--) {
+                    queue.ready.addFirst(candidates.get(i));
+                }
+                throw e;
+            }
+            for (Claimed claimed : claims.claimed) {
+                out.add(claimed.assignment);
+                queue.deadlines.add(new Deadline(claimed.assignment.deadline(), claimed.assignment.replicaId()));
+                queue.hold(hostId, 1);
+                if (claimed.stillReady) {
+                    setAside.add(claimed.seq); // more copies wanted, by other hosts
+                }
+            }
+            setAside.addAll(claims.heldByHost);
+            if (looked >= 4 * room + 64) {
+                break; // this host holds copies of what is ready: do not walk the whole job for it
+            }
+        }
+        while (!setAside.isEmpty()) {
+            queue.ready.addFirst(setAside.pollLast());
+        }
+        return out;
     }
 
     /**
@@ -634,6 +656,44 @@ public class JdbcJobs implements Jobs {
 
     @Override
     public List<ReportOutcome> report(Account buyer, String jobId, List<Report> reports) throws JobRefused, SQLException {
+        checkReports(reports);
+        JobQueue queue = queue(buyer, jobId);
+        synchronized (queue) {
+            expire(queue);
+            // one transaction for the batch: a commit per result would bound throughput by the log's flushes
+            return store.transaction(c -> settleReports(queue, reports));
+        }
+    }
+
+    @Override
+    public ReportReply report(Account buyer, String jobId, List<Report> reports, String hostId, int max)
+            throws JobRefused, SQLException {
+        checkReports(reports);
+        checkAsk(hostId, max);
+        JobQueue queue = queue(buyer, jobId);
+        checkLease(queue, hostId);
+        synchronized (queue) {
+            expire(queue);
+            try {
+                // the reports and the host's next units in one transaction and one commit (a commit was a fifth of
+                // JobsBench's CPU); the reports go first, so that the host's quota and record count them
+                return store.transaction(c -> {
+                    List<ReportOutcome> outcomes = settleReports(queue, reports);
+                    try {
+                        return new ReportReply(outcomes, issue(c, queue, hostId, max, false));
+                    } catch (JobRefused banned) {
+                        return new ReportReply(outcomes, List.of()); // caught in this very batch: no more work
+                    }
+                });
+            } catch (SQLException | RuntimeException e) {
+                // the queue followed the reports before the commit that failed: rebuilt from the store next time
+                queues.remove(queue.jobId, queue);
+                throw e;
+            }
+        }
+    }
+
+    private void checkReports(List<Report> reports) throws JobRefused {
         if (reports == null || reports.isEmpty() || reports.size() > MAX_REPORTS) {
             throw new JobRefused(Reason.BAD_REQUEST, "results: give 1-" + MAX_REPORTS + " results");
         }
@@ -649,23 +709,22 @@ public class JdbcJobs implements Jobs {
                 throw new JobRefused(Reason.BAD_REQUEST, "results[" + i + "].result: more than " + config.maxUnitBytes() + " bytes");
             }
         }
-        JobQueue queue = queue(buyer, jobId);
+    }
+
+    /** Applies a batch of reports in the thread's transaction and makes the queue follow; the caller holds its lock. */
+    private List<ReportOutcome> settleReports(JobQueue queue, List<Report> reports) throws SQLException {
         Equivalence equivalence = equivalences.get(queue.appKind);
-        synchronized (queue) {
-            expire(queue);
-            // one transaction for the batch: a commit per result would bound throughput by the log's flushes
-            Effects effects = store.transaction(c -> {
-                Effects e = new Effects();
-                lockAhead(c, queue, reports, e);
-                for (Report report : reports) {
-                    e.outcomes.add(new ReportOutcome(report.replicaId(), apply(c, queue, equivalence, report, e)));
-                }
-                flush(c, queue, e);
-                return e;
-            });
-            applyEffects(queue, effects);
-            return effects.outcomes;
-        }
+        Effects effects = store.transaction(c -> {
+            Effects e = new Effects();
+            lockAhead(c, queue, reports, e);
+            for (Report report : reports) {
+                e.outcomes.add(new ReportOutcome(report.replicaId(), apply(c, queue, equivalence, report, e)));
+            }
+            flush(c, queue, e);
+            return e;
+        });
+        applyEffects(queue, effects);
+        return effects.outcomes;
     }
 
     /**
