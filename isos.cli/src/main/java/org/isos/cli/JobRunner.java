@@ -26,9 +26,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * The job runner: the buyer's side of a job, the dispatcher between the server's queue and the hosts. Apps have no
  * sockets, so hosts cannot pull work themselves; the runner holds sessions with the compute app on each leased host,
  * asks the server for units for that host ({@code POST /v1/jobs/{id}/dispatch}), sends them, and reports what the
- * host answered ({@code POST /v1/jobs/{id}/results}). It decides nothing: replication, validation, trust and credit
- * are the server's, so neither a host nor a modified runner can validate its own results. A job progresses only
- * while a runner runs; several may (each for its own leases).
+ * host answered ({@code POST /v1/jobs/{id}/results}), asking in the same call for the host's next units. It decides
+ * nothing: replication, validation, trust and credit are the server's, so neither a host nor a modified runner can
+ * validate its own results. A job progresses only while a runner runs; several may (each for its own leases).
  */
 final class JobRunner {
 
@@ -176,8 +176,9 @@ final class JobRunner {
     private void serve(ClientSession session, String hostId, boolean resend) throws IOException {
         Map<String, Instant> out = new LinkedHashMap<>(); // replica id → deadline
         String path = "/v1/jobs/" + ServerConnection.encode(jobId);
+        boolean asked = false; // the last report asked for this host's next units: no dispatch call this time
         while (!stop.get()) {
-            if (out.size() < IN_FLIGHT_PER_HOST) {
+            if (out.size() < IN_FLIGHT_PER_HOST && !asked) {
                 JsonNode units;
                 try {
                     ObjectNode ask = ServerConnection.object().put("hostId", hostId)
@@ -201,6 +202,7 @@ final class JobRunner {
                     out.put(replica, Instant.parse(u.path("deadline").asText()));
                 }
             }
+            asked = false;
             if (out.isEmpty()) {
                 sleep(POLL); // nothing ready for this host now: other copies are out, or the job is finishing
                 continue;
@@ -235,10 +237,27 @@ final class JobRunner {
             if (results.isEmpty()) {
                 continue;
             }
+            // and the host's next units in the same call: one request and one transaction on the server, not two
+            body.putObject("next").put("hostId", hostId).put("max", IN_FLIGHT_PER_HOST - out.size());
             try {
-                server.post(path + "/results", body);
+                for (JsonNode u : server.post(path + "/results", body).path("units")) {
+                    String replica = u.path("replicaId").asText();
+                    session.send(ComputeMessage.run(replica, Base64.getDecoder().decode(u.path("input").asText())).encode());
+                    out.put(replica, Instant.parse(u.path("deadline").asText()));
+                }
+                asked = true;
             } catch (ServerConnection.Refused e) {
-                note("results from " + hostId + ": " + e.getMessage());
+                if (e.status() != 403) {
+                    note("results from " + hostId + ": " + e.getMessage());
+                    continue;
+                }
+                // the host may take no more work (its lease ended): the reports alone, then dispatch says why
+                body.remove("next");
+                try {
+                    server.post(path + "/results", body);
+                } catch (ServerConnection.Refused again) {
+                    note("results from " + hostId + ": " + again.getMessage());
+                }
             }
         }
     }

@@ -17,6 +17,7 @@ import org.isos.server.jobs.JobSpec;
 import org.isos.server.jobs.Jobs;
 import org.isos.server.jobs.Report;
 import org.isos.server.jobs.ReportOutcome;
+import org.isos.server.jobs.ReportReply;
 import org.isos.server.jobs.UnitInput;
 import org.isos.server.jobs.UnitResult;
 
@@ -205,7 +206,7 @@ final class JobRoutes {
         Account buyer = authenticate(accounts, request);
         noQuery(request);
         String id = pathId(RESULTS_PATH, request);
-        ObjectNode body = jsonObject(request, true, "results");
+        ObjectNode body = jsonObject(request, true, "results", "next");
         JsonNode array = body.get("results");
         if (array == null || !array.isArray()) {
             throw new ApiException(400, array == null ? "missing field 'results'"
@@ -234,15 +235,49 @@ final class JobRoutes {
             }
             reports.add(new Report(hostId, replicaId, result, error));
         }
+        // "next": the host's next units in the same call and transaction (as dispatch without resend)
+        JsonNode next = body.get("next");
+        if (next != null && !next.isObject()) {
+            throw new ApiException(400, "field 'next' must be an object {\"hostId\", \"max\"}, not " + typeOf(next));
+        }
+        String nextHost = null;
+        long nextMax = 0;
+        if (next != null) {
+            for (var it = next.fieldNames(); it.hasNext();) {
+                String f = it.next();
+                if (!List.of("hostId", "max").contains(f)) {
+                    throw new ApiException(400, "unknown field 'next." + f + "' (allowed: hostId, max)");
+                }
+            }
+            nextHost = requiredText(next, "hostId", "next.hostId");
+            nextMax = next.has("max") ? wholeNumber(next, "max", "next.max", true, 1) : 1;
+            if (nextMax > 1000) {
+                throw new ApiException(400, "field 'next.max' must be 1 to 1000, not " + nextMax);
+            }
+        }
         List<ReportOutcome> outcomes;
+        List<Assignment> issued = null;
         try {
-            outcomes = service(jobs).report(buyer, id, reports);
+            if (nextHost == null) {
+                outcomes = service(jobs).report(buyer, id, reports);
+            } else {
+                ReportReply reply = service(jobs).report(buyer, id, reports, nextHost, (int) nextMax);
+                outcomes = reply.outcomes();
+                issued = reply.next();
+            }
         } catch (JobRefused e) {
             throw refused(e);
         }
         ObjectNode answer = Json.object();
         ArrayNode list = answer.putArray("outcomes");
         outcomes.forEach(o -> list.addObject().put("replicaId", o.replicaId()).put("outcome", o.outcome()));
+        if (issued != null) {
+            ArrayNode units = answer.putArray("units");
+            for (Assignment a : issued) {
+                units.addObject().put("replicaId", a.replicaId()).put("input", Base64.getEncoder().encodeToString(a.input()))
+                        .put("deadline", a.deadline().toString());
+            }
+        }
         return Json.ok(200, answer);
     }
 

@@ -46,6 +46,20 @@ public interface Jobs {
     /** Results (or failures) of replicas; each is validated as far as the other replicas allow. */
     List<ReportOutcome> report(Account buyer, String jobId, List<Report> reports) throws JobRefused, SQLException;
 
+    /**
+     * {@link #report(Account, String, List)} and then {@link #dispatch(Account, String, String, int)} for
+     * {@code hostId}, in one transaction: one call and one commit where a runner would make two. The host's new
+     * replicas are issued after its reports are counted (its quota, its record); a host banned by these reports gets
+     * none. Refused as a whole (nothing reported) when the reports or the ask are malformed or the host holds no
+     * lease of the job's app.
+     *
+     * @throws JobRefused BAD_REQUEST (a field), FORBIDDEN (no running lease of the job's app), NOT_FOUND (not the
+     *                    account's job)
+     * @since 1.2
+     */
+    ReportReply report(Account buyer, String jobId, List<Report> reports, String hostId, int max)
+            throws JobRefused, SQLException;
+
     /** The job's units in the buyer's order (spot checks not among them). */
     List<UnitResult> results(Account buyer, String jobId) throws JobRefused, SQLException;
 

@@ -1,6 +1,7 @@
 package org.isos.server.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpClient;
@@ -154,6 +155,49 @@ class JobsApiTest {
 
         error(call("GET", "/v1/jobs/" + id, other, null), 404, "no job " + id + " of yours");
         error(call("GET", "/v1/jobs/" + id, null, null), 401, "");
+    }
+
+    @Test
+    void aReportCanAskForTheHostsNextUnitsInTheSameCall() throws Exception {
+        String[] inputs = new String[3];
+        StringBuilder units = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            inputs[i] = Base64.getEncoder().encodeToString(("range " + i).getBytes(StandardCharsets.UTF_8));
+            units.append(i == 0 ? "" : ",").append("{\"name\":\"u").append(i).append("\",\"input\":\"").append(inputs[i])
+                    .append("\"}");
+        }
+        String id = json(call("POST", "/v1/jobs", buyer, "{\"bundle\":\"" + app + "\",\"app\":\"mersenne\","
+                + "\"minQuorum\":1,\"units\":[" + units + "]}"), 201).get("id").asText();
+        JsonNode first = json(call("POST", "/v1/jobs/" + id + "/dispatch", buyer, "{\"hostId\":\"host-a\"}"), 200)
+                .get("units").get(0);
+        String result = Base64.getEncoder().encodeToString("answer".getBytes(StandardCharsets.UTF_8));
+        String report = "{\"results\":[{\"hostId\":\"host-a\",\"replicaId\":\"" + first.get("replicaId").asText()
+                + "\",\"result\":\"" + result + "\"}]";
+        error(call("POST", "/v1/jobs/" + id + "/results", buyer, report + ",\"next\":3}"), 400,
+                "field 'next' must be an object");
+        error(call("POST", "/v1/jobs/" + id + "/results", buyer, report + ",\"next\":{\"max\":2}}"), 400,
+                "missing field 'next.hostId'");
+        error(call("POST", "/v1/jobs/" + id + "/results", buyer, report + ",\"next\":{\"hostId\":\"host-a\",\"max\":0}}"),
+                400, "field 'next.max' must be a whole number >= 1");
+        error(call("POST", "/v1/jobs/" + id + "/results", buyer, report + ",\"next\":{\"hostId\":\"host-a\",\"n\":1}}"),
+                400, "unknown field 'next.n'");
+        error(call("POST", "/v1/jobs/" + id + "/results", buyer, report + ",\"next\":{\"hostId\":\"host-z\"}}"), 403,
+                "host host-z holds no running lease of the job's app");
+
+        JsonNode reply = json(call("POST", "/v1/jobs/" + id + "/results", buyer,
+                report + ",\"next\":{\"hostId\":\"host-a\",\"max\":5}}"), 200);
+        assertEquals("VALID", reply.get("outcomes").get(0).get("outcome").asText(), "reported despite the refused calls");
+        JsonNode next = reply.get("units");
+        assertEquals(2, next.size(), next::toString);
+        java.util.Set<String> seen = new java.util.HashSet<>(java.util.List.of(first.get("input").asText()));
+        for (JsonNode u : next) {
+            assertTrue(seen.add(u.get("input").asText()), "each unit once: " + next);
+            assertTrue(u.has("replicaId") && u.has("deadline"), u::toString);
+        }
+        assertEquals(java.util.Set.of(inputs[0], inputs[1], inputs[2]), seen);
+        JsonNode plain = json(call("POST", "/v1/jobs/" + id + "/results", buyer, "{\"results\":[{\"hostId\":\"host-a\","
+                + "\"replicaId\":\"" + next.get(0).get("replicaId").asText() + "\",\"result\":\"" + result + "\"}]}"), 200);
+        assertFalse(plain.has("units"), "a report without 'next' answers as before");
     }
 
     @Test

@@ -38,6 +38,7 @@ import org.isos.server.jobs.JobSpec;
 import org.isos.server.jobs.Jobs;
 import org.isos.server.jobs.Report;
 import org.isos.server.jobs.ReportOutcome;
+import org.isos.server.jobs.ReportReply;
 import org.isos.server.jobs.UnitInput;
 import org.isos.server.jobs.UnitResult;
 import org.isos.server.leases.Leases;
@@ -386,13 +387,25 @@ public class JdbcJobs implements Jobs {
     @Override
     public List<Assignment> dispatch(Account buyer, String jobId, String hostId, int max, boolean resend)
             throws JobRefused, SQLException {
+        checkAsk(hostId, max);
+        JobQueue queue = queue(buyer, jobId);
+        checkLease(queue, hostId);
+        synchronized (queue) {
+            expire(queue);
+            return issue(null, queue, hostId, max, resend);
+        }
+    }
+
+    private static void checkAsk(String hostId, int max) throws JobRefused {
         if (hostId == null || !HOST_ID.matcher(hostId).matches()) {
             throw new JobRefused(Reason.BAD_REQUEST, "hostId: must be a host id");
         }
         if (max < 1 || max > MAX_DISPATCH) {
             throw new JobRefused(Reason.BAD_REQUEST, "max: " + max + " is not within 1-" + MAX_DISPATCH);
         }
-        JobQueue queue = queue(buyer, jobId);
+    }
+
+    private void checkLease(JobQueue queue, String hostId) throws JobRefused, SQLException {
         String checkKey = hostId + "/" + queue.appSha256;
         Instant checked = leaseChecked.get(checkKey);
         if (checked == null || checked.plus(LEASE_CHECK_TTL).isBefore(now())) {
@@ -403,76 +416,85 @@ public class JdbcJobs implements Jobs {
             }
             leaseChecked.put(checkKey, now());
         }
-        synchronized (queue) {
-            expire(queue);
-            if (queue.done) {
-                return List.of();
-            }
-            HostTrust trust;
-            if (queue.recorded.contains(hostId)) {
-                try (Connection c = store.connection()) {
-                    trust = trust(c, hostId, queue.appSha256); // its record exists: a read, no transaction to commit
-                }
-            } else {
-                trust = store.transaction(c -> {
-                    try (PreparedStatement s = c.prepareStatement("INSERT INTO job_host_trust (host_id, app_sha256, streak,"
-                            + " valid_total, invalid_total, timed_out, quota, banned, credit, forfeited)"
-                            + " VALUES (?, ?, 0, 0, 0, 0, ?, FALSE, 0, 0) ON CONFLICT DO NOTHING")) {
-                        s.setString(1, hostId);
-                        s.setString(2, queue.appSha256);
-                        s.setInt(3, config.initialQuota());
-                        s.executeUpdate();
-                    }
-                    return trust(c, hostId, queue.appSha256);
-                });
-                queue.recorded.add(hostId);
-            }
-            if (trust.banned()) {
-                throw new JobRefused(Reason.BANNED, "host " + hostId + " is banned from this app: " + trust.invalidTotal()
-                        + " invalid results");
-            }
-            List<Assignment> again = resend && queue.held(hostId) > 0 ? outstanding(queue, hostId) : List.of();
-            int room = Math.min(max - again.size(), trust.quota() - queue.held(hostId));
-            List<Assignment> out = new ArrayList<>(again);
-            room += out.size(); // the loop below counts what it adds on top of the copies sent again
-            Deque<Integer> setAside = new ArrayDeque<>();
-            int looked = 0;
-            while (out.size() < room) {
-                if (queue.ready.isEmpty() && !refill(queue)) {
-                    break;
-                }
-                List<Integer> candidates = new ArrayList<>();
-                while (candidates.size() < room - out.size() && !queue.ready.isEmpty()) {
-                    candidates.add(queue.ready.pollFirst());
-                }
-                looked += candidates.size();
-                Claims claims;
-                try {
-                    claims = store.transaction(c -> claim(c, queue, hostId, trust, candidates));
-                } catch (SQLException | RuntimeException e) {
-                    for (int i = candidates.size() - 1; i >= 0; i--) {
-                        queue.ready.addFirst(candidates.get(i));
-                    }
-                    throw e;
-                }
-                for (Claimed claimed : claims.claimed) {
-                    out.add(claimed.assignment);
-                    queue.deadlines.add(new Deadline(claimed.assignment.deadline(), claimed.assignment.replicaId()));
-                    queue.hold(hostId, 1);
-                    if (claimed.stillReady) {
-                        setAside.add(claimed.seq); // more copies wanted, by other hosts
-                    }
-                }
-                setAside.addAll(claims.heldByHost);
-                if (looked >= 4 * room + 64) {
-                    break; // this host holds copies of what is ready: do not walk the whole job for it
-                }
-            }
-            while (!setAside.isEmpty()) {
-                queue.ready.addFirst(setAside.pollLast());
-            }
-            return out;
+    }
+
+    /**
+     * Issues up to {@code max} replicas to the host; the caller holds the queue's lock. {@code tx}: the transaction
+     * of a report that asked for the host's next units, whose changes (a streak grown, a ban) the host's record is
+     * read with; the claims then join it (a nested {@link Store#transaction} joins the thread's). Null: the record
+     * is read on a connection of its own and each claim commits.
+     */
+    private List<Assignment> issue(Connection tx, JobQueue queue, String hostId, int max, boolean resend)
+            throws JobRefused, SQLException {
+        if (queue.done) {
+            return List.of();
         }
+        HostTrust trust;
+        if (tx != null && queue.recorded.contains(hostId)) {
+            trust = trust(tx, hostId, queue.appSha256);
+        } else if (queue.recorded.contains(hostId)) {
+            try (Connection c = store.connection()) {
+                trust = trust(c, hostId, queue.appSha256); // its record exists: a read, no transaction to commit
+            }
+        } else {
+            trust = store.transaction(c -> {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO job_host_trust (host_id, app_sha256, streak,"
+                        + " valid_total, invalid_total, timed_out, quota, banned, credit, forfeited)"
+                        + " VALUES (?, ?, 0, 0, 0, 0, ?, FALSE, 0, 0) ON CONFLICT DO NOTHING")) {
+                    s.setString(1, hostId);
+                    s.setString(2, queue.appSha256);
+                    s.setInt(3, config.initialQuota());
+                    s.executeUpdate();
+                }
+                return trust(c, hostId, queue.appSha256);
+            });
+            queue.recorded.add(hostId);
+        }
+        if (trust.banned()) {
+            throw new JobRefused(Reason.BANNED, "host " + hostId + " is banned from this app: " + trust.invalidTotal()
+                    + " invalid results");
+        }
+        List<Assignment> again = resend && queue.held(hostId) > 0 ? outstanding(queue, hostId) : List.of();
+        int room = Math.min(max - again.size(), trust.quota() - queue.held(hostId));
+        List<Assignment> out = new ArrayList<>(again);
+        room += out.size(); // the loop below counts what it adds on top of the copies sent again
+        Deque<Integer> setAside = new ArrayDeque<>();
+        int looked = 0;
+        while (out.size() < room) {
+            if (queue.ready.isEmpty() && !refill(queue)) {
+                break;
+            }
+            List<Integer> candidates = new ArrayList<>();
+            while (candidates.size() < room - out.size() && !queue.ready.isEmpty()) {
+                candidates.add(queue.ready.pollFirst());
+            }
+            looked += candidates.size();
+            Claims claims;
+            try {
+                claims = store.transaction(c -> claim(c, queue, hostId, trust, candidates));
+            } catch (SQLException | RuntimeException e) {
+                for (int i = candidates.size() - 1; i >= 0; i--) {
+                    queue.ready.addFirst(candidates.get(i));
+                }
+                throw e;
+            }
+            for (Claimed claimed : claims.claimed) {
+                out.add(claimed.assignment);
+                queue.deadlines.add(new Deadline(claimed.assignment.deadline(), claimed.assignment.replicaId()));
+                queue.hold(hostId, 1);
+                if (claimed.stillReady) {
+                    setAside.add(claimed.seq); // more copies wanted, by other hosts
+                }
+            }
+            setAside.addAll(claims.heldByHost);
+            if (looked >= 4 * room + 64) {
+                break; // this host holds copies of what is ready: do not walk the whole job for it
+            }
+        }
+        while (!setAside.isEmpty()) {
+            queue.ready.addFirst(setAside.pollLast());
+        }
+        return out;
     }
 
     /**
@@ -525,14 +547,8 @@ public class JdbcJobs implements Jobs {
         Instant deadline = now.plusSeconds(queue.deadlineSeconds);
         java.util.Set<Integer> distinct = new java.util.LinkedHashSet<>(seqs); // a seq queued twice is a stale entry
         Map<Integer, Candidate> rows = new HashMap<>();
-        boolean anyIssued = false;
-        try (PreparedStatement s = c.prepareStatement("SELECT seq, state, wanted, active, issued, quorum,"
-                + " expected IS NOT NULL, input, estimated_cost FROM job_units WHERE job_id = ? AND seq = ANY(?)"
-                + " ORDER BY seq" + claimLock)) {
-            s.setString(1, queue.jobId);
-            s.setArray(2, c.createArrayOf("integer", distinct.toArray()));
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
+        eachUnit(c, "SELECT seq, state, wanted, active, issued, quorum, expected IS NOT NULL, input, estimated_cost"
+                + " FROM job_units WHERE job_id = ? AND seq", claimLock, List.of(queue.jobId), distinct, r -> {
                     Candidate u = new Candidate();
                     u.state = r.getString(2);
                     u.wanted = r.getInt(3);
@@ -542,25 +558,14 @@ public class JdbcJobs implements Jobs {
                     u.spotCheck = r.getBoolean(7);
                     u.input = r.getBytes(8);
                     u.cost = r.getLong(9);
-                    anyIssued |= u.issued > 0;
                     rows.put(r.getInt(1), u);
-                }
-            }
-        }
+                });
         java.util.Set<Integer> hostHolds = new java.util.HashSet<>();
-        if (anyIssued) {
-            try (PreparedStatement s = c.prepareStatement("SELECT seq FROM job_replicas WHERE host_id = ? AND job_id = ?"
-                    + " AND seq = ANY(?)")) {
-                s.setString(1, hostId);
-                s.setString(2, queue.jobId);
-                s.setArray(3, c.createArrayOf("integer", rows.entrySet().stream().filter(e -> e.getValue().issued > 0)
-                        .map(Map.Entry::getKey).toArray()));
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        hostHolds.add(r.getInt(1));
-                    }
-                }
-            }
+        List<Integer> issuedBefore = rows.entrySet().stream().filter(e -> e.getValue().issued > 0)
+                .map(Map.Entry::getKey).toList();
+        if (!issuedBefore.isEmpty()) {
+            eachUnit(c, "SELECT seq FROM job_replicas WHERE job_id = ? AND host_id = ? AND seq", "",
+                    List.of(queue.jobId, hostId), issuedBefore, r -> hostHolds.add(r.getInt(1)));
         }
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO job_replicas (id, job_id, seq, host_id, state,"
                 + " issued, deadline, credit, credit_state) VALUES (?, ?, ?, ?, 'IN_PROGRESS', ?, ?, ?, 'PENDING')");
@@ -651,6 +656,44 @@ public class JdbcJobs implements Jobs {
 
     @Override
     public List<ReportOutcome> report(Account buyer, String jobId, List<Report> reports) throws JobRefused, SQLException {
+        checkReports(reports);
+        JobQueue queue = queue(buyer, jobId);
+        synchronized (queue) {
+            expire(queue);
+            // one transaction for the batch: a commit per result would bound throughput by the log's flushes
+            return store.transaction(c -> settleReports(queue, reports));
+        }
+    }
+
+    @Override
+    public ReportReply report(Account buyer, String jobId, List<Report> reports, String hostId, int max)
+            throws JobRefused, SQLException {
+        checkReports(reports);
+        checkAsk(hostId, max);
+        JobQueue queue = queue(buyer, jobId);
+        checkLease(queue, hostId);
+        synchronized (queue) {
+            expire(queue);
+            try {
+                // the reports and the host's next units in one transaction and one commit (a commit was a fifth of
+                // JobsBench's CPU); the reports go first, so that the host's quota and record count them
+                return store.transaction(c -> {
+                    List<ReportOutcome> outcomes = settleReports(queue, reports);
+                    try {
+                        return new ReportReply(outcomes, issue(c, queue, hostId, max, false));
+                    } catch (JobRefused banned) {
+                        return new ReportReply(outcomes, List.of()); // caught in this very batch: no more work
+                    }
+                });
+            } catch (SQLException | RuntimeException e) {
+                // the queue followed the reports before the commit that failed: rebuilt from the store next time
+                queues.remove(queue.jobId, queue);
+                throw e;
+            }
+        }
+    }
+
+    private void checkReports(List<Report> reports) throws JobRefused {
         if (reports == null || reports.isEmpty() || reports.size() > MAX_REPORTS) {
             throw new JobRefused(Reason.BAD_REQUEST, "results: give 1-" + MAX_REPORTS + " results");
         }
@@ -666,23 +709,22 @@ public class JdbcJobs implements Jobs {
                 throw new JobRefused(Reason.BAD_REQUEST, "results[" + i + "].result: more than " + config.maxUnitBytes() + " bytes");
             }
         }
-        JobQueue queue = queue(buyer, jobId);
+    }
+
+    /** Applies a batch of reports in the thread's transaction and makes the queue follow; the caller holds its lock. */
+    private List<ReportOutcome> settleReports(JobQueue queue, List<Report> reports) throws SQLException {
         Equivalence equivalence = equivalences.get(queue.appKind);
-        synchronized (queue) {
-            expire(queue);
-            // one transaction for the batch: a commit per result would bound throughput by the log's flushes
-            Effects effects = store.transaction(c -> {
-                Effects e = new Effects();
-                lockAhead(c, queue, reports, e);
-                for (Report report : reports) {
-                    e.outcomes.add(new ReportOutcome(report.replicaId(), apply(c, queue, equivalence, report, e)));
-                }
-                flush(c, queue, e);
-                return e;
-            });
-            applyEffects(queue, effects);
-            return effects.outcomes;
-        }
+        Effects effects = store.transaction(c -> {
+            Effects e = new Effects();
+            lockAhead(c, queue, reports, e);
+            for (Report report : reports) {
+                e.outcomes.add(new ReportOutcome(report.replicaId(), apply(c, queue, equivalence, report, e)));
+            }
+            flush(c, queue, e);
+            return e;
+        });
+        applyEffects(queue, effects);
+        return effects.outcomes;
     }
 
     /**
@@ -711,12 +753,8 @@ public class JdbcJobs implements Jobs {
         if (seqs.isEmpty()) {
             return;
         }
-        try (PreparedStatement s = c.prepareStatement("SELECT seq, state, quorum, wanted, active, issued, input,"
-                + " expected, result, error FROM job_units WHERE job_id = ? AND seq = ANY(?) ORDER BY seq FOR UPDATE")) {
-            s.setString(1, queue.jobId);
-            s.setArray(2, c.createArrayOf("integer", seqs.toArray()));
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
+        eachUnit(c, "SELECT seq, state, quorum, wanted, active, issued, input, expected, result, error FROM job_units"
+                + " WHERE job_id = ? AND seq", " FOR UPDATE", List.of(queue.jobId), seqs, r -> {
                     UnitRow u = new UnitRow();
                     u.seq = r.getInt(1);
                     u.state = r.getString(2);
@@ -729,6 +767,48 @@ public class JdbcJobs implements Jobs {
                     u.result = r.getBytes(9);
                     u.error = r.getString(10);
                     effects.units.put(u.seq, u);
+                });
+    }
+
+    @FunctionalInterface
+    private interface RowReader {
+        void read(ResultSet r) throws SQLException;
+    }
+
+    /**
+     * Runs {@code select} (ending in "seq", its first column the seq) for a set of a job's unit numbers, in ascending
+     * order so that locks are taken in one order. PostgreSQL: one statement, {@code seq = ANY(?)}. H2: one statement
+     * parsed and executed per number, because for {@code seq = ANY(?)} (and for an IN list) H2 seeks only the first
+     * column of the key (job_id) and tests every row of the job against the array: a claim and a report batch cost
+     * O(units of the job), 40 % of JobsBench's CPU at 5,000 units and growing with the job (an IN subquery over
+     * UNNEST was worse still: evaluated per row).
+     */
+    private void eachUnit(Connection c, String select, String suffix, List<String> keys, java.util.Collection<Integer> seqs,
+            RowReader reader) throws SQLException {
+        Integer[] sorted = new java.util.TreeSet<>(seqs).toArray(new Integer[0]);
+        if (sorted.length == 0) {
+            return;
+        }
+        boolean array = store.dialect() != Store.Dialect.H2;
+        try (PreparedStatement s = c.prepareStatement(select + (array ? " = ANY(?) ORDER BY seq" : " = ?") + suffix)) {
+            for (int i = 0; i < keys.size(); i++) {
+                s.setString(i + 1, keys.get(i));
+            }
+            if (array) {
+                s.setArray(keys.size() + 1, c.createArrayOf("integer", sorted));
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        reader.read(r);
+                    }
+                }
+                return;
+            }
+            for (int seq : sorted) {
+                s.setInt(keys.size() + 1, seq);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        reader.read(r);
+                    }
                 }
             }
         }

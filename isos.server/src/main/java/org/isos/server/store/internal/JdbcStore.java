@@ -161,6 +161,10 @@ public class JdbcStore implements Store, AutoCloseable {
                 try {
                     T result = work.run(c);
                     c.commit();
+                    // back in auto-commit mode, so that the pool has nothing to roll back: on H2 a rollback, even
+                    // of nothing, empties the session's cache of parsed statements (SessionLocal.rollbackTo), so
+                    // every transaction parsed each of its statements again whatever QUERY_CACHE_SIZE says
+                    c.setAutoCommit(true);
                     return result;
                 } catch (Throwable e) {
                     rollback(c, e);

@@ -38,6 +38,7 @@ import org.isos.server.jobs.JobRefused;
 import org.isos.server.jobs.JobSpec;
 import org.isos.server.jobs.Report;
 import org.isos.server.jobs.ReportOutcome;
+import org.isos.server.jobs.ReportReply;
 import org.isos.server.jobs.UnitInput;
 import org.isos.server.jobs.UnitResult;
 import org.isos.server.leases.LeaseFixtures;
@@ -413,6 +414,69 @@ class JobsTest {
 
     @Test
     void aQuarterOfTheHostsCheatingAcceptsNoWrongResultAndCatchesTheCheater() throws Exception {
+        quarterCheating(false);
+    }
+
+    @Test
+    void theSameWhenEachReportAsksForTheHostsNextUnits() throws Exception {
+        quarterCheating(true);
+    }
+
+    @Test
+    void aReportThatAsksForTheNextUnitsCountsTheReportsFirst() throws Exception {
+        List<UnitInput> checks = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            checks.add(new UnitInput("check" + i, bytes("in:check" + i), 5, bytes("out:in:check" + i)));
+        }
+        List<UnitInput> units = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            units.add(unit("u" + i));
+        }
+        Job job = job(1, 3, units, List.of());
+        List<Assignment> first = jobs.dispatch(buyer, job.id(), "host-a", 2);
+        List<Report> reports = new ArrayList<>();
+        for (Assignment a : first) {
+            reports.add(new Report("host-a", a.replicaId(), bytes(right(a)), null));
+        }
+        ReportReply reply = jobs.report(buyer, job.id(), reports, "host-a", 3);
+        assertEquals(first.stream().map(Assignment::replicaId).toList(),
+                reply.outcomes().stream().map(ReportOutcome::replicaId).toList());
+        assertEquals(Set.of("VALID"), reply.outcomes().stream().map(ReportOutcome::outcome).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(3, reply.next().size(), "the next units come with the outcomes");
+        assertEquals(2, trust("host-a").streak());
+        Set<String> inputs = new HashSet<>();
+        (first.stream().map(a -> new String(a.input(), StandardCharsets.UTF_8)).toList()).forEach(inputs::add);
+        for (Assignment a : reply.next()) {
+            assertTrue(inputs.add(new String(a.input(), StandardCharsets.UTF_8)), "a unit issued once to the host");
+        }
+
+        // no lease of the app: refused as a whole, nothing reported
+        leased.remove("host-a");
+        List<Report> more = List.of(new Report("host-a", reply.next().get(0).replicaId(), bytes(right(reply.next().get(0))), null));
+        JobRefused refused = assertThrows(JobRefused.class, () -> jobs.report(buyer, job.id(), more, "host-z", 1));
+        assertEquals(JobRefused.Reason.FORBIDDEN, refused.reason());
+        assertEquals(2, trust("host-a").validTotal(), "nothing reported by a refused call");
+        assertEquals(JobRefused.Reason.BAD_REQUEST,
+                assertThrows(JobRefused.class, () -> jobs.report(buyer, job.id(), more, "host-a", 0)).reason());
+
+        // a cheater banned by its reports: they count, and it gets nothing more
+        Job checked = job(2, 3, List.of(unit("v0"), unit("v1")), checks);
+        List<Assignment> got = jobs.dispatch(buyer, checked.id(), "host-c", 10);
+        assertEquals(5, got.size());
+        List<Report> madeUp = new ArrayList<>();
+        for (Assignment a : got) {
+            madeUp.add(new Report("host-c", a.replicaId(), bytes("made-up"), null));
+        }
+        ReportReply caught = jobs.report(buyer, checked.id(), madeUp, "host-c", 5);
+        assertTrue(caught.outcomes().stream().anyMatch(o -> o.outcome().equals("INVALID")), caught.toString());
+        assertTrue(trust("host-c").banned(), "three spot checks failed: banned");
+        assertTrue(caught.next().isEmpty(), "a host banned by this report gets no more work");
+        assertEquals(JobRefused.Reason.BANNED,
+                assertThrows(JobRefused.class, () -> jobs.dispatch(buyer, checked.id(), "host-c", 1)).reason());
+        assertEquals(2, jobs.job(buyer, checked.id()).ready(), "its answers to real units wait for honest copies");
+    }
+
+    void quarterCheating(boolean together) throws Exception {
         List<UnitInput> units = new ArrayList<>();
         for (int from = 2; from <= 1000; from += 25) {
             String range = from + ".." + Math.min(1000, from + 24);
@@ -428,12 +492,15 @@ class JobsTest {
         String cheater = "host-c";
         Random order = new Random(7);
         int cheats = 0;
+        Map<String, List<Assignment>> next = new java.util.HashMap<>(); // what a report brought back (together)
         for (int round = 0; round < 400 && !jobs.job(buyer, job.id()).done(); round++) {
             Collections.shuffle(hosts, order);
             for (String host : new ArrayList<>(hosts)) {
-                List<Assignment> work;
+                List<Assignment> work = next.remove(host);
                 try {
-                    work = jobs.dispatch(buyer, job.id(), host, 3);
+                    if (work == null || work.isEmpty()) {
+                        work = jobs.dispatch(buyer, job.id(), host, 3);
+                    }
                 } catch (JobRefused e) {
                     assertEquals(JobRefused.Reason.BANNED, e.reason(), e.getMessage());
                     hosts.remove(host);
@@ -452,7 +519,9 @@ class JobsTest {
                     default -> { } // skipped: never reported
                     }
                 }
-                if (!reports.isEmpty()) {
+                if (!reports.isEmpty() && together) {
+                    next.put(host, jobs.report(buyer, job.id(), reports, host, 3).next());
+                } else if (!reports.isEmpty()) {
                     jobs.report(buyer, job.id(), reports);
                 }
             }

@@ -1,6 +1,7 @@
 package org.isos.server.store.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -46,6 +47,35 @@ class H2StoreTest extends StoreContract {
                     .collect(Collectors.toList());
         }
         assertEquals(files, Migrations.bundled().stream().map(Migration::file).collect(Collectors.toList()));
+    }
+
+    /**
+     * H2 empties a session's cache of parsed statements on any rollback, and the pool rolled back every connection
+     * given back in manual-commit mode, so each transaction parsed all its statements again: a committed
+     * transaction must hand its connection back with nothing to roll back. H2's parsed command behind a prepared
+     * statement is read by reflection: the same object again means it came from the cache.
+     */
+    @Test
+    void statementsParsedInOneTransactionAreReusedByTheNext() throws Exception {
+        try (JdbcStore store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), new ServerHome(data))) {
+            java.lang.reflect.Field command = org.h2.jdbc.JdbcPreparedStatement.class.getDeclaredField("command");
+            command.setAccessible(true);
+            String sql = "SELECT COUNT(*) FROM accounts WHERE kind = ?";
+            List<Object> parsed = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                parsed.add(store.transaction(c -> {
+                    try (java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+                        s.setString(1, "BUYER");
+                        s.executeQuery().close();
+                        return command.get(s.unwrap(org.h2.jdbc.JdbcPreparedStatement.class));
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            assertSame(parsed.get(0), parsed.get(1), "parsed once, then taken from the session's cache");
+            assertSame(parsed.get(1), parsed.get(2));
+        }
     }
 
     @Test
