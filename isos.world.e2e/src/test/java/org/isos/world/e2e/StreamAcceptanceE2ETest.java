@@ -74,7 +74,10 @@ class StreamAcceptanceE2ETest {
         int videoKbit = Integer.getInteger("isos.stream.videoKbit", 1500);
         int slow = Integer.getInteger("isos.stream.slow", hosts / 4);
         long started = System.nanoTime();
-        world = World.start(root.resolve("dev"), hosts, "--wait-seconds", "600");
+        // a host is lost (its leases FAILED, their fragments deleted) after 3 missed heartbeats: the slow agents'
+        // restart below must fit in that, so the period is long (1 s periods lose them and measure absent hosts)
+        int heartbeat = Integer.getInteger("isos.stream.heartbeatSeconds", 30);
+        world = World.startWithHeartbeat(root.resolve("dev"), hosts, heartbeat, "--wait-seconds", "600");
         System.out.printf("StreamAcceptance: ./isos dev --hosts %d ready in %.1f s%n", hosts,
                 (System.nanoTime() - started) / 1e9);
         assertEquals(0, world.isos("keys", "new", "dev").exit());
