@@ -20,21 +20,32 @@ import org.isos.apps.streaming.client.internal.SegmentCoder;
  * Plays a title from many slow holders at once, in order, to an output stream, with a deadline-aware scheduler:
  *
  * <ul>
- * <li><b>Look-ahead.</b> The segments from the play position on (a window wide enough to keep every holder busy)
- * are fetched in play order: the earliest segment picks its holders first. For each, k fragments are asked of the
- * holders expected to deliver soonest (queued bytes over measured rate; a holder's lease cap until it has been
- * measured), at most {@link Options#fetchesPerHolder()} at once per holder.</li>
- * <li><b>Hedging.</b> A segment that is due (the next two while the buffered play time is below
+ * <li><b>Rate estimates.</b> Per holder, bytes over busy time once it has been measured (its lease cap before),
+ * bounded by its silence: a holder that has sent nothing for longer than its next chunk should take counts at most
+ * the rate that would have delivered it by now, so a line far slower than its cap drops behind the others in every
+ * pick and projection within about a chunk's time at the cap.</li>
+ * <li><b>Look-ahead.</b> The segments from the play position on, in a window of segments still short of holders, are
+ * fetched in play order: the earliest segment picks its holders first. For each, k fragments are asked of the
+ * holders expected to deliver soonest (queued bytes over estimated rate), at most
+ * {@link Options#fetchesPerHolder()} at once per holder; a segment not yet due waits for a fast holder rather than
+ * take one {@link #PATIENCE} times slower. Holders too slow for the window get fragments only beyond it, of segments
+ * whose deadline (the player's need, or the fast holders' arrival at them) is more than {@link #SLACK} times their
+ * estimate away: their capacity is used off the critical path.</li>
+ * <li><b>Deadlines and hedging.</b> Inside the window a segment does not count on a fetch from a holder under half
+ * the median rate, nor, once playing at a known rate, on a fetch its holder would deliver after the segment's
+ * deadline less a replacement's time (when a replacement would be at least twice as soon); before that (start-up,
+ * no play rate), a due segment (the next two while the buffered play time is below
  * {@link Options#lowWaterSeconds()}; the next one when the title has no play rate) does not count on fetches that
- * lag (their holder silent for two chunks' time since the request, or well over their expected time) and asks other
- * holders instead. The first segment (start-up), and the next one while the buffer is below half the low water, get
- * {@link Options#hedge()} extra fetches beyond k up front. A segment is decoded as soon as any k fragments arrived
- * and the fetches still running are cancelled (long-tail cancellation).</li>
+ * lag (their holder silent for two chunks' time since the request, or well over their expected time). Other holders
+ * are asked instead. The first segment (start-up), and the next one while the buffer is below half the low water,
+ * get {@link Options#hedge()} extra fetches beyond k up front. A segment is decoded as soon as any k fragments
+ * arrived and the fetches still running are cancelled (long-tail cancellation).</li>
  * <li><b>Dropping holders.</b> A holder that sends nothing for {@link Options#stallTimeout()} (or twice the time a
- * 16 KiB chunk takes at its measured rate, if longer) while it has fetches in flight, answers {@code FAILED}, breaks
- * its connection, ends a stream short, or sends a fragment that does not hash to the manifest's id, is dropped for
- * the rest of the playback and its fragments are fetched elsewhere. Nothing that does not hash to the manifest's
- * ids is ever written: each fragment is checked, and each decoded segment again.</li>
+ * 16 KiB chunk takes at its measured rate, if longer; {@link #UNHEARD_STALL_FACTOR} time-outs if it has sent nothing
+ * yet at all) while it has fetches in flight, answers {@code FAILED}, breaks its connection, ends a stream short, or
+ * sends a fragment that does not hash to the manifest's id, is dropped for the rest of the playback and its
+ * fragments are fetched elsewhere. Nothing that does not hash to the manifest's ids is ever written: each fragment
+ * is checked, and each decoded segment again.</li>
  * <li><b>Stalls.</b> With a play rate in the manifest, a virtual player starts at the first byte written and plays
  * at that rate; it stalls when it reaches the end of what was written, until more comes. Without one, a stall is
  * the gap between two writes.</li>
@@ -814,8 +825,18 @@ public final class Viewer {
             long limit = slot.bytes > 0
                     ? Math.max(options.stallTimeout().toNanos(), (long) (2e9 * HOST_CHUNK_BYTES / slot.baseRate(now)))
                     : UNHEARD_STALL_FACTOR * options.stallTimeout().toNanos();
-            if (now - slot.lastByte > limit) {
-                drop(slot, "stalled: nothing for " + (now - slot.lastByte) / 1_000_000 + " ms with "
+            long since = slot.lastByte;
+            if (slot.bytes == 0) {
+                // its silence since its first request is what its estimate goes by; it is stalled only when the
+                // fetches it has now got nothing (a slow line's earlier fetches may have been cancelled unfinished)
+                long oldest = Long.MAX_VALUE;
+                for (FetchState f : slot.active) {
+                    oldest = Math.min(oldest, f.sent >= 0 ? f.sent : f.started);
+                }
+                since = oldest == Long.MAX_VALUE ? since : Math.max(since, oldest);
+            }
+            if (now - since > limit) {
+                drop(slot, "stalled: nothing for " + (now - since) / 1_000_000 + " ms with "
                         + slot.inFlight + " fetch(es) in flight", toCancel);
             }
         }
