@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,9 +63,30 @@ class StreamWorldE2ETest {
     static String viewerId;
     static String provider;
 
+    /** A failed test leaves the world's logs in target/world-logs/ (the world itself is a temporary directory). */
+    @RegisterExtension
+    static final TestWatcher KEEP_LOGS = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (world != null) {
+                world.keepAllLogs("StreamWorldE2ETest-" + context.getDisplayName());
+            }
+        }
+    };
+
     @BeforeAll
     static void publish() throws Exception {
         world = World.start(root.resolve("dev"), HOSTS);
+        try {
+            publishOnTheWorld();
+        } catch (Exception | AssertionError e) {
+            // e.g. a lease left PENDING until publish gave up (seen once): the agents' logs say why
+            world.keepAllLogs("StreamWorldE2ETest-publish");
+            throw e;
+        }
+    }
+
+    private static void publishOnTheWorld() throws Exception {
         World.Run keys = world.isos("keys", "new", "dev");
         assertEquals(0, keys.exit(), keys::toString);
         movie = root.resolve("movie.ts");

@@ -507,6 +507,42 @@ final class World implements AutoCloseable {
         return started;
     }
 
+    /**
+     * Keeps what a failure in this world needs to be understood, before the temporary world is deleted: dev's output,
+     * the server's and every agent's log, and each agent's status and lease outcomes ({@code agent/*.properties}),
+     * copied to {@code target/world-logs/<why>-<time>/}. Returns where (null when nothing could be copied).
+     */
+    Path keepAllLogs(String why) {
+        try {
+            Path keep = Path.of("target", "world-logs", why.replaceAll("[^A-Za-z0-9._-]", "_") + "-"
+                    + Instant.now().toString().replace(':', '-'));
+            Files.createDirectories(keep);
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith(".log") || name.equals("dev.out") || name.equals("dev.env")) {
+                        Files.copy(f, keep.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            try (Stream<Path> agents = Files.list(dir)) {
+                for (Path agent : agents.filter(p -> Files.isDirectory(p.resolve("agent"))).toList()) {
+                    try (Stream<Path> props = Files.list(agent.resolve("agent"))) {
+                        for (Path f : props.filter(p -> p.getFileName().toString().endsWith(".properties")).toList()) {
+                            Files.copy(f, keep.resolve(agent.getFileName() + "." + f.getFileName()),
+                                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+            }
+            System.out.println("World: logs kept in " + keep.toAbsolutePath());
+            return keep;
+        } catch (IOException | RuntimeException e) {
+            System.out.println("World: could not keep the logs: " + e);
+            return null;
+        }
+    }
+
     /** Copies these agents' logs to {@code target/world-logs/} (the temporary world is deleted after the test). */
     private void keepLogs(List<String> names) {
         try {

@@ -20,21 +20,32 @@ import org.isos.apps.streaming.client.internal.SegmentCoder;
  * Plays a title from many slow holders at once, in order, to an output stream, with a deadline-aware scheduler:
  *
  * <ul>
- * <li><b>Look-ahead.</b> The segments from the play position on (a window wide enough to keep every holder busy)
- * are fetched in play order: the earliest segment picks its holders first. For each, k fragments are asked of the
- * holders expected to deliver soonest (queued bytes over measured rate; a holder's lease cap until it has been
- * measured), at most {@link Options#fetchesPerHolder()} at once per holder.</li>
- * <li><b>Hedging.</b> A segment that is due (the next two while the buffered play time is below
+ * <li><b>Rate estimates.</b> Per holder, bytes over busy time once it has been measured (its lease cap before),
+ * bounded by its silence: a holder that has sent nothing for longer than its next chunk should take counts at most
+ * the rate that would have delivered it by now, so a line far slower than its cap drops behind the others in every
+ * pick and projection within about a chunk's time at the cap.</li>
+ * <li><b>Look-ahead.</b> The segments from the play position on, in a window of segments still short of holders, are
+ * fetched in play order: the earliest segment picks its holders first. For each, k fragments are asked of the
+ * holders expected to deliver soonest (queued bytes over estimated rate), at most
+ * {@link Options#fetchesPerHolder()} at once per holder; a segment not yet due waits for a fast holder rather than
+ * take one {@link #PATIENCE} times slower. Holders too slow for the window get fragments only beyond it, of segments
+ * whose deadline (the player's need, or the fast holders' arrival at them) is more than {@link #SLACK} times their
+ * estimate away: their capacity is used off the critical path.</li>
+ * <li><b>Deadlines and hedging.</b> Inside the window a segment does not count on a fetch from a holder under half
+ * the median rate, nor, once playing at a known rate, on a fetch its holder would deliver after the segment's
+ * deadline less a replacement's time (when a replacement would be at least twice as soon); before that (start-up,
+ * no play rate), a due segment (the next two while the buffered play time is below
  * {@link Options#lowWaterSeconds()}; the next one when the title has no play rate) does not count on fetches that
- * lag (their holder silent for two chunks' time since the request, or well over their expected time) and asks other
- * holders instead. The first segment (start-up), and the next one while the buffer is below half the low water, get
- * {@link Options#hedge()} extra fetches beyond k up front. A segment is decoded as soon as any k fragments arrived
- * and the fetches still running are cancelled (long-tail cancellation).</li>
+ * lag (their holder silent for two chunks' time since the request, or well over their expected time). Other holders
+ * are asked instead. The first segment (start-up), and the next one while the buffer is below half the low water,
+ * get {@link Options#hedge()} extra fetches beyond k up front. A segment is decoded as soon as any k fragments
+ * arrived and the fetches still running are cancelled (long-tail cancellation).</li>
  * <li><b>Dropping holders.</b> A holder that sends nothing for {@link Options#stallTimeout()} (or twice the time a
- * 16 KiB chunk takes at its measured rate, if longer) while it has fetches in flight, answers {@code FAILED}, breaks
- * its connection, ends a stream short, or sends a fragment that does not hash to the manifest's id, is dropped for
- * the rest of the playback and its fragments are fetched elsewhere. Nothing that does not hash to the manifest's
- * ids is ever written: each fragment is checked, and each decoded segment again.</li>
+ * 16 KiB chunk takes at its measured rate, if longer; {@link #UNHEARD_STALL_FACTOR} time-outs if it has sent nothing
+ * yet at all) while it has fetches in flight, answers {@code FAILED}, breaks its connection, ends a stream short, or
+ * sends a fragment that does not hash to the manifest's id, is dropped for the rest of the playback and its
+ * fragments are fetched elsewhere. Nothing that does not hash to the manifest's ids is ever written: each fragment
+ * is checked, and each decoded segment again.</li>
  * <li><b>Stalls.</b> With a play rate in the manifest, a virtual player starts at the first byte written and plays
  * at that rate; it stalls when it reaches the end of what was written, until more comes. Without one, a stall is
  * the gap between two writes.</li>
@@ -173,6 +184,7 @@ public final class Viewer {
         int completed; // fetches that delivered a whole fragment
         boolean reached; // a request has gone out to it (its session is open): only then can it stall
         String droppedFor;
+        final List<FetchState> active = new ArrayList<>(); // its fetches in flight, in the order they were asked
 
         Slot(int number, SegmentHolder holder, long cap) {
             this.number = number;
@@ -181,7 +193,7 @@ public final class Viewer {
         }
 
         /** Bytes per second while busy: measured once a chunk came, else the lease's cap (else 1 MB/s). */
-        double rate(long now) {
+        double baseRate(long now) {
             long busy = busyNanos + (busySince >= 0 ? now - busySince : 0);
             if ((completed > 0 || bytes >= HOST_CHUNK_BYTES) && busy > 0) {
                 return bytes / (busy / 1e9);
@@ -189,10 +201,32 @@ public final class Viewer {
             return cap > 0 ? cap : 1_000_000;
         }
 
+        /**
+         * The rate to expect from it now: {@link #baseRate} unless it has been silent for longer than its next chunk
+         * should take, in which case at most what would have delivered that chunk by now. A holder whose line is far
+         * slower than its lease's cap says (or that stalled) is thus found out within about a chunk's time at its cap
+         * and drops behind the fast ones for every pick and every projection, long before the stall detector's
+         * verdict; a slow one's estimate recovers to its measured rate once its chunks come.
+         */
+        double rate(long now) {
+            double rate = baseRate(now);
+            // a holder never heard from stays suspect between its fetches: its silence runs from its first request
+            if (reached && (inFlight > 0 && queuedBytes > 0 || bytes == 0)) {
+                double silent = (now - lastByte - SILENCE_SLACK_NANOS) / 1e9;
+                double chunk = queuedBytes > 0 ? Math.min(HOST_CHUNK_BYTES, queuedBytes) : HOST_CHUNK_BYTES;
+                if (silent > chunk / rate) {
+                    rate = chunk / silent;
+                }
+            }
+            return Math.max(1, rate);
+        }
+
         void started(long now) {
             if (inFlight++ == 0) {
                 busySince = now;
-                lastByte = now;
+                if (bytes > 0 || !reached) {
+                    lastByte = now;
+                }
             }
         }
 
@@ -433,7 +467,7 @@ public final class Viewer {
             f.handle = handle;
             f.sent = System.nanoTime();
             cancelNow = f.cancelledByUs;
-            if (!f.slot.reached || f.startsBusy) {
+            if (!f.slot.reached || (f.startsBusy && f.slot.bytes > 0)) {
                 // the stall clock of an idle holder runs from when the request went out, not from when it was
                 // picked: the session's opening and a loaded machine's thread hand-over are not the holder's silence
                 f.slot.reached = true;
@@ -449,7 +483,10 @@ public final class Viewer {
     private void schedule(long now, double bufferSeconds, List<FetchState> toStart) {
         int window = options.lookaheadSegments() > 0 ? options.lookaheadSegments()
                 : Math.max(2, (n * options.fetchesPerHolder() + k - 1) / k + 1);
-        int end = Math.min(segments.length, next + window);
+        // the window is `window` segments still short of holders: segments whose fragments are all asked for do not
+        // count (a free holder looks further for one it has not served yet), up to twice as many in all
+        int limit = Math.min(segments.length, next + 2 * window);
+        int waiting = 0;
         // hedge only what is due: the next segment when the buffer's depth is unknown, the next two while it is
         // below low water (as at start-up); with a deep buffer extra fetches would only waste the hosts' caps
         int dueEnd = Double.isNaN(bufferSeconds) ? next + 1
@@ -459,12 +496,22 @@ public final class Viewer {
         // segments replace a fetch only once it lags (no first chunk in time, or well over its expected time)
         int hedgeEnd = firstWrite < 0 || Double.isNaN(bufferSeconds)
                 || bufferSeconds < options.lowWaterSeconds() * URGENT_SHARE ? next + 1 : next;
-        double slowRate = medianRate(now) / 2;
+        double median = medianRate(now);
+        double slowRate = median / 2;
+        // once playing at a known rate every segment has a deadline (when the player reaches it): a fetch is judged
+        // by whether its holder, at the rate it shows now, delivers it in time to be replaced if it does not
+        boolean deadlines = firstWrite >= 0 && !Double.isNaN(bufferSeconds) && manifest.playBytesPerSecond() > 0;
+        double dueIn = deadlines ? bufferSeconds : 0; // seconds until the player reaches segment s
         // holders working for a due segment get nothing else meanwhile (only the next segment may still share one
         // when no other is left): the earliest segment's fragments then have their holders' whole cap
         boolean[] servingDue = new boolean[slots.length];
-        for (int s = next; s < end; s++) {
+        int s = next;
+        for (; s < limit && waiting < window; s++) {
             SegmentState state = segments[s];
+            long deadline = deadlines ? now + (long) (dueIn * 1e9) : -1;
+            if (deadlines) {
+                dueIn += (double) state.segment.bytes() / manifest.playBytesPerSecond();
+            }
             if (state.decoded != null) {
                 continue;
             }
@@ -472,15 +519,20 @@ public final class Viewer {
             int target = k + (s < hedgeEnd ? options.hedge() : 0);
             int have = state.received;
             for (FetchState f : state.active) {
-                // a due segment does not count on the long tail: fetches from holders at under half the median
-                // rate, or running more than twice as long as their holder's rate says they should
-                have += due && lagging(f, now, slowRate) ? 0 : 1;
+                // a segment does not count on its long tail: with deadlines, fetches whose holder would not deliver
+                // them in time to ask another; before (start-up, no play rate), fetches from holders at under half
+                // the median rate and, for a due segment, also fetches running more than twice as long as they
+                // should; and in the window never a fetch from a holder at under half the median rate: the fast
+                // holders come to this segment now, and a slow holder's fragment would hold it (and the window's
+                // advance) up for many of their fragments' time
+                have += f.slot.rate(now) < slowRate || (deadlines ? late(f, now, deadline, median)
+                        : due && lagging(f, now, slowRate)) ? 0 : 1;
             }
             int perHolder = options.fetchesPerHolder() + (due ? 1 : 0);
             while (have < target) {
-                FetchState f = pick(state, perHolder, now, servingDue, !due);
+                FetchState f = pick(state, perHolder, now, servingDue, !due, -1, median, false);
                 if (f == null && s == next) { // the next segment may share a holder rather than wait
-                    f = pick(state, perHolder, now, null, false);
+                    f = pick(state, perHolder, now, null, false, -1, median, false);
                 }
                 if (f == null) {
                     break;
@@ -494,6 +546,9 @@ public final class Viewer {
                 have++;
                 toStart.add(f);
             }
+            if (have < target) {
+                waiting++;
+            }
             if (due) {
                 for (FetchState f : state.active) {
                     servingDue[f.slot.number] = true;
@@ -504,6 +559,72 @@ public final class Viewer {
                 return;
             }
         }
+        if (!deadlines) {
+            return;
+        }
+        // beyond the window: work for the holders too slow for the window (their capacity counts too), each on a
+        // segment far enough ahead that its fragment is off the critical path: SLACK times the holder's estimate
+        // ends before the player needs the segment and before the fast holders reach it (at the pace their rates
+        // together advance the window: a segment's bytes in fragments per segment); the fast holders never come
+        // here, so the window keeps their whole cap
+        double quickRates = 0;
+        for (Slot slot : slots) {
+            double rate = slot.rate(now);
+            quickRates += slot.droppedFor == null && rate >= slowRate ? rate : 0;
+        }
+        int windowEnd = s;
+        int farEnd = Math.min(segments.length, windowEnd + FAR_SEGMENTS);
+        double reachIn = 0; // seconds until the fast holders reach segment s
+        for (; s < farEnd && quickRates > 0; s++) {
+            SegmentState state = segments[s];
+            long deadline = now + (long) (Math.min(dueIn, reachIn) * 1e9);
+            dueIn += (double) state.segment.bytes() / manifest.playBytesPerSecond();
+            reachIn += (double) state.segment.bytes() / quickRates;
+            if (state.decoded != null || state.received + state.active.size() >= k) {
+                continue;
+            }
+            FetchState f;
+            int have = state.received + state.active.size();
+            while (have < k && (f = pick(state, options.fetchesPerHolder(), now, servingDue, true, deadline, median,
+                    true)) != null) {
+                have++;
+                toStart.add(f);
+            }
+        }
+    }
+
+    /** How many segments beyond the window the holders too slow for it may be given fragments (memory: 256 KiB each). */
+    static final int FAR_SEGMENTS = 64;
+
+    /** How much sooner than a late fetch a replacement must be expected before it is asked for. */
+    static final double REPLACE_GAIN = 2;
+
+    /** How much longer than its holder's estimate a fetch off the critical path is allowed to take. */
+    static final double SLACK = 2;
+
+    /**
+     * Whether {@code f} would arrive too late for its segment's {@code deadline} (too late to ask another after it, a
+     * fragment's time at the median rate) and asking another holder would do much better: its holder, at the rate it
+     * shows now, still has to send what was asked of it before and f's rest. A fetch that is merely not early is
+     * left alone (its replacement would come no sooner, and the cancelled long tail would only waste the caps).
+     */
+    private static boolean late(FetchState f, long now, long deadline, double median) {
+        double rate = f.slot.rate(now);
+        long ahead = 0;
+        for (FetchState g : f.slot.active) {
+            ahead += g.buffer.length - g.got;
+            if (g == f) {
+                break;
+            }
+        }
+        long projected = now + (long) (1e9 * ahead / rate);
+        long replacement = replacementNanos(f.buffer.length, median);
+        return projected + replacement > deadline && projected > now + REPLACE_GAIN * replacement;
+    }
+
+    /** The time a fragment takes from a typical holder, with a request's latency: the margin to ask another. */
+    private static long replacementNanos(int fragmentBytes, double median) {
+        return (long) (1e9 * fragmentBytes / Math.max(1, median)) + SILENCE_SLACK_NANOS;
     }
 
     private static boolean lagging(FetchState f, long now, double slowRate) {
@@ -541,10 +662,13 @@ public final class Viewer {
     /**
      * The untried fragment of {@code state} whose holder is expected to deliver it first, as a started fetch;
      * holders marked in {@code skip} are not asked. With {@code patient}, a holder that would take more than
-     * {@link #PATIENCE} times as long as the quickest holder (were it free) is not asked either: for a segment not
-     * yet due it is better to wait for a fast holder than to tie the segment to a slow one.
+     * {@link #PATIENCE} times as long as the quickest holder (were it free) is not asked either — for a segment not
+     * yet due it is better to wait for a fast holder than to tie the segment to a slow one — unless the segment's
+     * {@code deadline} (nanos, -1 for none) is far enough off that even {@link #SLACK} times its estimate leaves time
+     * to ask another. With {@code slowOnly}, only such holders are asked (work beyond the window).
      */
-    private FetchState pick(SegmentState state, int perHolder, long now, boolean[] skip, boolean patient) {
+    private FetchState pick(SegmentState state, int perHolder, long now, boolean[] skip, boolean patient,
+            long deadline, double median, boolean slowOnly) {
         int best = -1;
         double bestEta = Double.MAX_VALUE;
         double quickest = Double.MAX_VALUE;
@@ -555,6 +679,7 @@ public final class Viewer {
                 }
             }
         }
+        long margin = replacementNanos(state.segment.fragmentBytes(), median);
         for (int i = 0; i < n; i++) {
             if (state.tried[i]) {
                 continue;
@@ -564,8 +689,12 @@ public final class Viewer {
                 continue;
             }
             double eta = (slot.queuedBytes + state.segment.fragmentBytes()) / slot.rate(now);
-            if (patient && eta > PATIENCE * quickest) {
-                continue;
+            if (patient) {
+                boolean quick = eta <= PATIENCE * quickest;
+                boolean offCriticalPath = deadline >= 0 && now + (long) (SLACK * eta * 1e9) + margin < deadline;
+                if (slowOnly ? quick || !offCriticalPath : !quick && !offCriticalPath) {
+                    continue;
+                }
             }
             if (eta < bestEta || (eta == bestEta && i < k && best >= k)) {
                 best = i;
@@ -580,6 +709,7 @@ public final class Viewer {
         f.startsBusy = slot.inFlight == 0;
         state.tried[best] = true;
         state.active.add(f);
+        slot.active.add(f);
         slot.started(now);
         slot.queuedBytes += f.buffer.length;
         fetches++;
@@ -678,6 +808,7 @@ public final class Viewer {
         }
         f.finished = true;
         f.segment.active.remove(f);
+        f.slot.active.remove(f);
         f.slot.ended(System.nanoTime());
         f.slot.queuedBytes -= f.buffer.length - f.got;
     }
@@ -687,14 +818,32 @@ public final class Viewer {
             if (slot.droppedFor != null || slot.inFlight == 0 || !slot.reached) {
                 continue; // not reached: its session is still being opened (seconds for 20 at once on a busy machine)
             }
-            long limit = Math.max(options.stallTimeout().toNanos(),
-                    (long) (2e9 * HOST_CHUNK_BYTES / slot.rate(now)));
-            if (now - slot.lastByte > limit) {
-                drop(slot, "stalled: nothing for " + (now - slot.lastByte) / 1_000_000 + " ms with "
+            // a holder that has sent something is held to its own pace (at least the time-out); one not heard from
+            // yet may be a line ten times slower than its cap, whose first chunk takes seconds: it is given
+            // UNHEARD_STALL_FACTOR time-outs — meanwhile its silence already counts against it (see Slot.rate), so
+            // its fragments are asked of others where they are needed and only off-path work waits on it
+            long limit = slot.bytes > 0
+                    ? Math.max(options.stallTimeout().toNanos(), (long) (2e9 * HOST_CHUNK_BYTES / slot.baseRate(now)))
+                    : UNHEARD_STALL_FACTOR * options.stallTimeout().toNanos();
+            long since = slot.lastByte;
+            if (slot.bytes == 0) {
+                // its silence since its first request is what its estimate goes by; it is stalled only when the
+                // fetches it has now got nothing (a slow line's earlier fetches may have been cancelled unfinished)
+                long oldest = Long.MAX_VALUE;
+                for (FetchState f : slot.active) {
+                    oldest = Math.min(oldest, f.sent >= 0 ? f.sent : f.started);
+                }
+                since = oldest == Long.MAX_VALUE ? since : Math.max(since, oldest);
+            }
+            if (now - since > limit) {
+                drop(slot, "stalled: nothing for " + (now - since) / 1_000_000 + " ms with "
                         + slot.inFlight + " fetch(es) in flight", toCancel);
             }
         }
     }
+
+    /** How many stall time-outs a holder not heard from yet gets before it is dropped. */
+    static final int UNHEARD_STALL_FACTOR = 3;
 
     private static void cancelAll(List<FetchState> fetches) {
         for (FetchState f : fetches) {

@@ -20,6 +20,8 @@ final class MemoryHolder implements SegmentHolder {
     final Map<String, byte[]> fragments = new ConcurrentHashMap<>();
     final AtomicInteger fetches = new AtomicInteger();
     final AtomicInteger cancels = new AtomicInteger();
+    /** Fetches being served now (sending or waiting for the holder's rate). */
+    final AtomicInteger serving = new AtomicInteger();
     volatile long bytesPerSecond;
     volatile int chunkBytes = 4096;
     /** Stop sending (without ending the stream) after this many bytes of any fetch; -1 never. */
@@ -71,8 +73,14 @@ final class MemoryHolder implements SegmentHolder {
             }
         }
         AtomicBoolean cancelled = new AtomicBoolean();
-        Thread t = new Thread(() -> serve(title + "/" + segment + "/" + index, fragmentId, receiver, cancelled),
-                "memory-holder-" + hostId);
+        Thread t = new Thread(() -> {
+            serving.incrementAndGet();
+            try {
+                serve(title + "/" + segment + "/" + index, fragmentId, receiver, cancelled);
+            } finally {
+                serving.decrementAndGet();
+            }
+        }, "memory-holder-" + hostId);
         t.setDaemon(true);
         t.start();
         return () -> {

@@ -33,9 +33,13 @@ class StreamBench {
     void goodputStartUpAndStalls() throws Exception {
         System.out.println("bench: streaming (simulated holders at " + CAP + " bytes/s each, 256 KiB segments,"
                 + " k = n/2, hedge 2, 2 fetches per holder)");
-        System.out.println("bench:  hosts  slow  movie      seconds  goodput B/s  of caps  of delivered"
-                + "  after start-up B/s  of caps  of delivered  start-up ms  longest stall ms  stalls  hedges  cancelled");
-        for (int hosts : new int[] { 8, 20, 60 }) {
+        System.out.println("bench: (of caps: of the lease caps of the holders not dropped; of all caps: of every"
+                + " holder's lease cap; of delivered: of what the holders can deliver, the slow ones a tenth of their cap)");
+        System.out.println("bench:  hosts  slow  movie      seconds  goodput B/s  of caps  of all caps  of delivered"
+                + "  after start-up B/s  of all caps  of delivered  start-up ms  longest stall ms  stalls  hedges"
+                + "  cancelled  wasted bytes");
+        for (String h : System.getProperty("isos.bench.hosts", "8,20,60").split(",")) {
+            int hosts = Integer.parseInt(h.strip());
             run(hosts, 0);
             run(hosts, hosts / 4);
         }
@@ -44,7 +48,7 @@ class StreamBench {
     private void run(int hosts, int slow) throws Exception {
         long capSum = hosts * CAP;
         long delivered = (hosts - slow) * CAP + slow * CAP / 10;
-        int seconds = 12;
+        int seconds = Integer.getInteger("isos.bench.seconds", 12);
         int bytes = (int) Math.min(64L << 20, delivered * seconds);
         byte[] movie = new byte[bytes];
         new Random(hosts * 31L + slow).nextBytes(movie);
@@ -64,14 +68,38 @@ class StreamBench {
             // spread the slow ones over the slots
             holders.get(i).bytesPerSecond = slow > 0 && i % 4 == 0 && i / 4 < slow ? CAP / 10 : CAP;
         }
+        // how busy the holders at their cap are: the share of them serving something, sampled every 50 ms
+        long[] busy = new long[2];
+        java.util.concurrent.atomic.AtomicBoolean playing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (playing.get()) {
+                for (MemoryHolder h : holders) {
+                    if (h.bytesPerSecond == CAP) {
+                        busy[0] += h.serving.get() > 0 ? 1 : 0;
+                        busy[1]++;
+                    }
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.setDaemon(true);
+        sampler.start();
         PlaybackReport r = new Viewer(manifest, holders, Viewer.Options.defaults().withStallTimeout(
                 Duration.ofSeconds(3))).play(OutputStream.nullOutputStream(), null);
-        System.out.printf("bench: %6d %5d %8.1f MB %8.1f %12.0f %7.0f%% %12.0f%% %19.0f %7.0f%% %12.0f%% %12d %17d"
-                + " %7d %7d %10d%n", hosts, slow, bytes / 1e6, r.seconds(), r.goodputBytesPerSecond(),
-                100 * r.goodputShareOfCaps(), 100 * r.goodputBytesPerSecond() / delivered,
-                r.goodputAfterStartupBytesPerSecond(), 100 * r.goodputAfterStartupShareOfCaps(),
+        playing.set(false);
+        sampler.join();
+        System.out.printf("bench: %6d %5d %8.1f MB %8.1f %12.0f %7.0f%% %11.0f%% %12.0f%% %19.0f %11.0f%% %12.0f%%"
+                + " %12d %17d %7d %7d %10d %13d%n", hosts, slow, bytes / 1e6, r.seconds(), r.goodputBytesPerSecond(),
+                100 * r.goodputShareOfCaps(), 100 * r.goodputBytesPerSecond() / capSum,
+                100 * r.goodputBytesPerSecond() / delivered, r.goodputAfterStartupBytesPerSecond(),
+                100 * r.goodputAfterStartupBytesPerSecond() / capSum,
                 100 * r.goodputAfterStartupBytesPerSecond() / delivered, r.startupMillis(), r.longestStallMillis(),
-                r.stalls(), r.hedges(), r.cancelled());
+                r.stalls(), r.hedges(), r.cancelled(), r.fragmentBytes() - r.usefulBytes());
+        System.out.printf("bench:   holders at their cap busy %.0f%% of the time%n", 100.0 * busy[0] / Math.max(1, busy[1]));
         if (!r.dropped().isEmpty()) {
             System.out.println("bench:   dropped " + r.dropped());
         }

@@ -117,6 +117,45 @@ class ViewerTest {
     }
 
     @Test
+    void holdersAtATenthOfTheirCapAreKeptAndGiveOnlyWorkOffTheCriticalPath() throws Exception {
+        // the manifest says 100 KB/s for every holder; two deliver 3 KB/s (a host's slow line), so an 8 KiB
+        // fragment takes them 2.7 s in one go: longer than the stall time-out, before they are heard from at all
+        Title t = publish(1_500_000, 8, 4, 100_000, 100_000);
+        t.holders().forEach(h -> h.chunkBytes = Viewer.HOST_CHUNK_BYTES);
+        t.holders().get(0).bytesPerSecond = 3_000;
+        t.holders().get(4).bytesPerSecond = 3_000;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PlaybackReport report = new Viewer(t.manifest(), t.holders(), fast().withStallTimeout(Duration.ofSeconds(2)))
+                .play(out, null);
+        assertArrayEquals(t.movie(), out.toByteArray());
+        // slow is not stalled: not dropped, though silent for longer than the time-out at first
+        assertTrue(report.dropped().isEmpty(), report::summary);
+        long fewest = Long.MAX_VALUE;
+        for (int i : new int[] { 1, 2, 3, 5, 6, 7 }) {
+            fewest = Math.min(fewest, report.bytesByHost().get("host-" + i));
+        }
+        long slow = Math.max(report.bytesByHost().get("host-0"), report.bytesByHost().get("host-4"));
+        assertTrue(slow < fewest, "a slow holder served " + slow + " bytes, the least busy fast one " + fewest);
+    }
+
+    @Test
+    void aHolderThatNeverSendsIsNotWaitedForAndServesNothing() throws Exception {
+        Title t = publish(300_000, 8, 4, 200_000, 0);
+        t.holders().forEach(h -> h.bytesPerSecond = 30_000);
+        MemoryHolder mute = t.holders().get(5);
+        mute.stallAfterBytes = 0; // opens its streams, never sends a byte
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PlaybackReport report = new Viewer(t.manifest(), t.holders(), fast()).play(out, null);
+        assertArrayEquals(t.movie(), out.toByteArray());
+        assertEquals(0L, report.bytesByHost().get("host-5"), report::summary);
+        // either dropped as stalled (three time-outs since its first request) or, its silence counting against it
+        // from the first request on, no longer asked: not one fresh fetch per segment
+        String why = report.dropped().get("host-5");
+        assertTrue(why != null ? why.startsWith("stalled") : mute.fetches.get() < t.manifest().segments().size() / 2,
+                mute.fetches.get() + " fetches: " + report.summary());
+    }
+
+    @Test
     void holdersDyingMidStreamAreDroppedAndThePlaybackCompletes() throws Exception {
         Title t = publish(400_000, 8, 4, 25_000, 0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
