@@ -140,7 +140,8 @@ class ViewerTest {
 
     @Test
     void aHolderThatNeverSendsIsNotWaitedForAndServesNothing() throws Exception {
-        Title t = publish(300_000, 8, 4, 200_000, 0);
+        // enough segments (28) that one fetch per segment stands apart from the few a silent holder gets
+        Title t = publish(900_000, 8, 4, 200_000, 0);
         t.holders().forEach(h -> h.bytesPerSecond = 30_000);
         MemoryHolder mute = t.holders().get(5);
         mute.stallAfterBytes = 0; // opens its streams, never sends a byte
