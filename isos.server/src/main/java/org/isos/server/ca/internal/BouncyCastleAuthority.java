@@ -103,6 +103,8 @@ public class BouncyCastleAuthority implements CertificateAuthority {
     static final String SIGNATURE = "SHA256withECDSA";
     /** Ids the server assigns: they become a CN, so nothing that could be read as another RDN. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** A serial as callers give it (hexadecimal), compiled once: every mutual-TLS request checks one. */
+    private static final Pattern SERIAL = Pattern.compile("[0-9a-f]{1,40}");
     private static final int MAX_CSR_BYTES = 16 * 1024;
     /** Leaves start a little in the past so hosts with a slow clock accept them at once. */
     private static final long BACKDATE_MINUTES = 5;
@@ -525,7 +527,7 @@ public class BouncyCastleAuthority implements CertificateAuthority {
         if (s.startsWith("0x")) {
             s = s.substring(2);
         }
-        if (!s.matches("[0-9a-f]{1,40}")) {
+        if (!SERIAL.matcher(s).matches()) {
             throw new CertificateRefused("'" + serial + "' is not a certificate serial number (hexadecimal)");
         }
         return new BigInteger(s, 16).toString(16);
