@@ -79,11 +79,6 @@ final class AppPeers {
         return peers.size() > maxListed ? List.copyOf(peers.subList(0, maxListed)) : peers;
     }
 
-    /** Forgets every app's list (tests, and a lease change this instance wants seen at once). */
-    void forget() {
-        cache.clear();
-    }
-
     private List<Lease> listed(Connection c, App app, Instant now) throws SQLException {
         Listed hit = cache.get(app);
         long at = System.nanoTime();
