@@ -59,12 +59,12 @@ public final class ServerBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("--hosts", "10000", "--seconds", "20", "--in-flight",
-                "64", "--leases", "500", "--server-dist", "isos.server/target/server", "--threads", "2"));
+                "64", "--leases", "500", "--server-dist", "isos.server/target/server", "--threads", "2", "--rounds", "4"));
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: ServerBench [--hosts N] [--seconds S] [--in-flight C] "
                         + "[--leases L] [--server-dist DIR] [--threads T] [--db JDBC_URL] [--db-user U] "
-                        + "[--flush-millis MS]; not " + args[i]);
+                        + "[--flush-millis MS] [--compare-dist DIR --rounds R]; not " + args[i]);
             }
             options.put(args[i], args[++i]);
         }
@@ -80,6 +80,14 @@ public final class ServerBench {
                 hosts, seconds, inFlight, Runtime.getRuntime().availableProcessors(), options.getOrDefault("--db", "H2 (file)"),
                 options.getOrDefault("--flush-millis", "server default"));
 
+        if (options.containsKey("--compare-dist")) {
+            Path other = Path.of(options.get("--compare-dist")).toAbsolutePath();
+            if (!Files.isDirectory(other.resolve("bundles"))) {
+                throw new IllegalArgumentException("no server distribution at " + other);
+            }
+            compare(dist, other, options, hosts, seconds, inFlight, positive(options, "--rounds"));
+            return;
+        }
         Path data = Files.createTempDirectory("isos-server-bench-");
         Process server = startServer(dist, data, options);
         try (Wire wire = new Wire(awaitUrl(server, data), rootOf(data), positive(options, "--threads"))) {
@@ -91,6 +99,146 @@ public final class ServerBench {
             }
             System.out.println("server log: " + data.resolve("server.log"));
         }
+    }
+
+    /**
+     * Two server builds side by side on the same fleet, alternated: the hosts enroll once (with {@code dist}), the
+     * stopped server's data directory is copied, both builds start (each on its own copy: the same CA, accounts and
+     * hosts), every host opens a mutual-TLS connection to each, and heartbeat phases alternate A B B A ... so that
+     * both see the same machine load. Prints each phase and the medians.
+     */
+    private static void compare(Path dist, Path other, Map<String, String> options, int hostCount, int seconds,
+            int inFlight, int rounds) throws Exception {
+        Path data = Files.createTempDirectory("isos-server-bench-a-");
+        Process first = startServer(dist, data, options);
+        List<SimulatedHost> enrolled;
+        try (Wire wire = new Wire(awaitUrl(first, data), rootOf(data), positive(options, "--threads"))) {
+            Wire.Connection anyone = wire.connect(null);
+            String owner = JSON.readTree(expect(anyone.call("POST", "/v1/accounts", null,
+                    "{\"kind\": \"owner\", \"name\": \"bench-owner\"}"), 201)).path("token").asText();
+            List<Wire.Connection> plain = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                plain.add(wire.connect(null));
+            }
+            long start = System.nanoTime();
+            enrolled = enroll(wire, owner, hostCount, plain);
+            System.out.printf("enrolled %d hosts in %.1f s with A%n", enrolled.size(), (System.nanoTime() - start) / 1e9);
+            plain.forEach(Wire.Connection::close);
+            anyone.close();
+        } finally {
+            stop(first);
+        }
+        Path copy = Files.createTempDirectory("isos-server-bench-b-");
+        try (var walk = Files.walk(data)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = copy.resolve(data.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        Files.deleteIfExists(data.resolve("server.url"));
+        Files.deleteIfExists(copy.resolve("server.url"));
+        // Felix's bundle cache names the first build's jars: B must install its own
+        deleteTree(copy.resolve("felix-cache"));
+        Process a = startServer(dist, data, options);
+        Process b = startServer(other, copy, options);
+        try (Wire wireA = new Wire(awaitUrl(a, data), rootOf(data), positive(options, "--threads"));
+                Wire wireB = new Wire(awaitUrl(b, copy), rootOf(copy), positive(options, "--threads"))) {
+            Map<String, Map<Wire.Connection, SimulatedHost>> fleets = new LinkedHashMap<>();
+            fleets.put("A " + dist, connectAll(wireA, enrolled));
+            fleets.put("B " + other, connectAll(wireB, enrolled));
+            Map<String, List<Double>> rates = new LinkedHashMap<>();
+            Map<String, List<Double>> p99s = new LinkedHashMap<>();
+            List<String> order = new ArrayList<>(fleets.keySet());
+            for (int round = 0; round < rounds; round++) {
+                List<String> thisRound = new ArrayList<>(order);
+                if (round % 2 == 1) {
+                    java.util.Collections.reverse(thisRound); // A B, B A, A B ...
+                }
+                for (String which : thisRound) {
+                    Map<Wire.Connection, SimulatedHost> hostOf = fleets.get(which);
+                    Result r = closedLoop(hostOf.keySet(), inFlight, seconds, c -> c.send("POST", "/v1/hosts/"
+                            + hostOf.get(c).id + "/heartbeat", null, SimulatedHost.BEAT));
+                    report("round " + (round + 1) + " heartbeats " + which, r);
+                    long[] sorted = r.nanos().stream().mapToLong(Long::longValue).sorted().toArray();
+                    rates.computeIfAbsent(which, k -> new ArrayList<>()).add(r.perSecond());
+                    p99s.computeIfAbsent(which, k -> new ArrayList<>()).add(sorted.length == 0 ? Double.NaN
+                            : percentile(sorted, 99));
+                }
+            }
+            for (String which : order) {
+                System.out.printf("median over %d rounds, %s: %.0f heartbeats/s, p99 %.1f ms (rates %s)%n", rounds,
+                        which, median(rates.get(which)), median(p99s.get(which)), rates.get(which));
+            }
+            System.out.printf("ratio B / A (median rates): %.2f%n", median(rates.get(order.get(1)))
+                    / median(rates.get(order.get(0))));
+            for (Map<Wire.Connection, SimulatedHost> fleet : fleets.values()) {
+                fleet.keySet().forEach(Wire.Connection::close);
+            }
+        } finally {
+            stop(a);
+            stop(b);
+            System.out.println("server logs: " + data.resolve("server.log") + ", " + copy.resolve("server.log"));
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static void stop(Process server) throws InterruptedException {
+        server.destroy();
+        if (!server.waitFor(60, TimeUnit.SECONDS)) {
+            server.destroyForcibly();
+            server.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One mutual-TLS connection per host (8 handshakes at a time), then one heartbeat each, so all are ONLINE. */
+    private static Map<Wire.Connection, SimulatedHost> connectAll(Wire wire, List<SimulatedHost> enrolled)
+            throws Exception {
+        long start = System.nanoTime();
+        Map<Wire.Connection, SimulatedHost> hostOf = new LinkedHashMap<>();
+        AtomicInteger nextHost = new AtomicInteger();
+        List<CompletableFuture<Void>> connecting = new ArrayList<>();
+        for (int lane = 0; lane < 8; lane++) {
+            connecting.add(CompletableFuture.runAsync(() -> {
+                for (int i = nextHost.getAndIncrement(); i < enrolled.size(); i = nextHost.getAndIncrement()) {
+                    SimulatedHost host = enrolled.get(i);
+                    try {
+                        Wire.Connection c = wire.connect(host.keys.getPrivate(), host.chain);
+                        synchronized (hostOf) {
+                            hostOf.put(c, host);
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException("connecting " + host.id + " failed: " + e, e);
+                    }
+                }
+            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+        }
+        CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new)).get(60, TimeUnit.MINUTES);
+        System.out.printf("opened %d mutual-TLS connections in %.1f s%n", hostOf.size(), (System.nanoTime() - start) / 1e9);
+        for (Map.Entry<Wire.Connection, SimulatedHost> e : hostOf.entrySet()) {
+            expect(e.getKey().call("POST", "/v1/hosts/" + e.getValue().id + "/heartbeat", null, SimulatedHost.BEAT), 200);
+        }
+        return hostOf;
     }
 
     private static void run(Wire wire, int hostCount, int seconds, int inFlight, int leaseCount) throws Exception {
@@ -414,7 +562,7 @@ public final class ServerBench {
 
     private static URI awaitUrl(Process server, Path data) throws Exception {
         Path url = data.resolve("server.url");
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(600); // two servers starting on a loaded machine
         while (System.nanoTime() < until) {
             if (!server.isAlive()) {
                 throw new IllegalStateException("the server exited: " + Files.readString(data.resolve("server.log")));
@@ -424,7 +572,7 @@ public final class ServerBench {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("no server.url within 120 s; see " + data.resolve("server.log"));
+        throw new IllegalStateException("no server.url within 600 s; see " + data.resolve("server.log"));
     }
 
     private static X509Certificate rootOf(Path data) throws Exception {

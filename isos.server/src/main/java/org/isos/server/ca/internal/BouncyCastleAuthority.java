@@ -29,6 +29,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -39,8 +40,10 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -100,6 +103,8 @@ public class BouncyCastleAuthority implements CertificateAuthority {
     static final String SIGNATURE = "SHA256withECDSA";
     /** Ids the server assigns: they become a CN, so nothing that could be read as another RDN. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** A serial as callers give it (hexadecimal), compiled once: every mutual-TLS request checks one. */
+    private static final Pattern SERIAL = Pattern.compile("[0-9a-f]{1,40}");
     private static final int MAX_CSR_BYTES = 16 * 1024;
     /** Leaves start a little in the past so hosts with a slow clock accept them at once. */
     private static final long BACKDATE_MINUTES = 5;
@@ -111,6 +116,15 @@ public class BouncyCastleAuthority implements CertificateAuthority {
     private final PrivateKey rootKey;
     private final X509Certificate root;
     private final SecureRandom random = new SecureRandom();
+    /** Revoked certificates not yet expired: what heartbeats and mutual-TLS checks ask, without a query each. */
+    private final RevocationList revocations;
+    /**
+     * Records of certificates found not revoked, by serial: asked on every mutual-TLS request. Their revocation
+     * is looked up in {@link #revocations} on each use, so a cached record never hides a revocation.
+     */
+    private final Map<String, CertificateRecord> unrevoked = new ConcurrentHashMap<>();
+    /** Beyond this many cached records the cache starts again (an instance's hosts fit with room to spare). */
+    static final int MAX_CACHED_RECORDS = 250_000;
 
     @Activate
     public BouncyCastleAuthority(CaConfig config, @Reference ServerHome home, @Reference Store store)
@@ -119,6 +133,11 @@ public class BouncyCastleAuthority implements CertificateAuthority {
         this.store = store;
         this.directory = home.dataDirectory().resolve("ca");
         this.password = config.keyStorePassword().toCharArray();
+        if (config.revocationRefreshMillis() < 1) {
+            throw new IllegalArgumentException("revocationRefreshMillis must be >= 1, not "
+                    + config.revocationRefreshMillis());
+        }
+        this.revocations = new RevocationList(this::loadRevocations, Duration.ofMillis(config.revocationRefreshMillis()));
         Files.createDirectories(directory);
         Path keyStore = directory.resolve("ca.p12");
         if (!Files.exists(keyStore)) {
@@ -343,9 +362,11 @@ public class BouncyCastleAuthority implements CertificateAuthority {
                 : reason.strip().substring(0, Math.min(200, reason.strip().length()));
         Object outcome = store.transaction(c -> {
             String kind;
+            String commonName;
+            OffsetDateTime expires;
             OffsetDateTime revokedAt;
             try (PreparedStatement q = c.prepareStatement(
-                    "SELECT kind, revoked_at FROM certificates WHERE serial = ? FOR UPDATE")) {
+                    "SELECT kind, revoked_at, common_name, expires FROM certificates WHERE serial = ? FOR UPDATE")) {
                 q.setString(1, s);
                 try (ResultSet rs = q.executeQuery()) {
                     if (!rs.next()) {
@@ -353,6 +374,8 @@ public class BouncyCastleAuthority implements CertificateAuthority {
                     }
                     kind = rs.getString(1);
                     revokedAt = rs.getObject(2, OffsetDateTime.class);
+                    commonName = rs.getString(3);
+                    expires = rs.getObject(4, OffsetDateTime.class);
                 }
             }
             if (CertificateKind.ROOT.code().equals(kind)) {
@@ -361,41 +384,60 @@ public class BouncyCastleAuthority implements CertificateAuthority {
             if (revokedAt != null) {
                 return Boolean.FALSE;
             }
+            OffsetDateTime at = now();
             try (PreparedStatement u = c.prepareStatement(
                     "UPDATE certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?")) {
-                u.setObject(1, now());
+                u.setObject(1, at);
                 u.setString(2, why);
                 u.setString(3, s);
                 u.executeUpdate();
             }
-            return Boolean.TRUE;
+            return new RevocationList.Entry(new Revocation(s, commonName, CertificateKind.ofCode(kind), at.toInstant(),
+                    why), expires.toInstant());
         });
         if (outcome instanceof String refusal) {
             throw new CertificateRefused(refusal);
         }
-        return (Boolean) outcome;
+        if (outcome instanceof RevocationList.Entry entry) {
+            // refused from now on by this instance: its next heartbeat or request finds it in the list
+            unrevoked.remove(s);
+            revocations.add(entry);
+            return true;
+        }
+        return false;
     }
 
     /** Later than any revocation time: the upper bound of {@link #revokedSince}'s index range. */
     private static final OffsetDateTime REVOKED_BEFORE_ALL = OffsetDateTime.of(9999, 12, 31, 0, 0, 0, 0, ZoneOffset.UTC);
 
+    /**
+     * From the in-memory list: revocations committed on this instance are in it at once, those of another
+     * instance over the same database within {@code revocationRefreshMillis} (agents ask from a minute before
+     * their previous heartbeat, so none is missed).
+     */
     @Override
     public List<Revocation> revokedSince(Instant since) throws SQLException {
+        return revocations.since(since, now().toInstant());
+    }
+
+    /** Every revoked certificate not yet expired: the list's reload. */
+    private List<RevocationList.Entry> loadRevocations() throws SQLException {
         return store.transaction(c -> {
-            List<Revocation> out = new ArrayList<>();
+            List<RevocationList.Entry> out = new ArrayList<>();
             // The upper bound keeps the index range to revoked rows: H2 (DEFAULT_NULL_ORDERING=HIGH) sorts the
             // NULLs of every unrevoked certificate after all times, so "revoked_at >= ?" alone walked the whole
-            // table on each heartbeat (60% of the server's CPU in ServerBench at 1,500 hosts).
+            // table (60% of the server's CPU in ServerBench at 1,500 hosts when each heartbeat ran it).
             try (PreparedStatement q = c.prepareStatement("SELECT serial, common_name, kind, revoked_at, "
-                    + "revocation_reason FROM certificates WHERE revoked_at >= ? AND revoked_at <= ? AND expires > ? "
-                    + "ORDER BY revoked_at, serial")) {
-                q.setObject(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC));
+                    + "revocation_reason, expires FROM certificates WHERE revoked_at >= ? AND revoked_at <= ? "
+                    + "AND expires > ?")) {
+                q.setObject(1, OffsetDateTime.ofInstant(Instant.EPOCH, ZoneOffset.UTC));
                 q.setObject(2, REVOKED_BEFORE_ALL);
                 q.setObject(3, now());
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new Revocation(rs.getString(1), rs.getString(2), CertificateKind.ofCode(rs.getString(3)),
-                                rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5)));
+                        out.add(new RevocationList.Entry(new Revocation(rs.getString(1), rs.getString(2),
+                                CertificateKind.ofCode(rs.getString(3)), rs.getObject(4, OffsetDateTime.class).toInstant(),
+                                rs.getString(5)), rs.getObject(6, OffsetDateTime.class).toInstant()));
                     }
                 }
             }
@@ -403,6 +445,10 @@ public class BouncyCastleAuthority implements CertificateAuthority {
         });
     }
 
+    /**
+     * A record found not revoked is kept in memory and handed out again while the revocation list does not name
+     * its serial; a revoked one (or one the list names) is read from the store each time, with its reason.
+     */
     @Override
     public Optional<CertificateRecord> record(String serial) throws SQLException {
         String s;
@@ -411,7 +457,23 @@ public class BouncyCastleAuthority implements CertificateAuthority {
         } catch (CertificateRefused e) {
             return Optional.empty();
         }
-        return store.transaction(c -> find(c, s));
+        boolean listed = revocations.holds(s);
+        if (!listed) {
+            CertificateRecord cached = unrevoked.get(s);
+            if (cached != null) {
+                return Optional.of(cached);
+            }
+        }
+        Optional<CertificateRecord> found = store.transaction(c -> find(c, s));
+        if (found.isPresent() && !found.get().revoked() && !listed) {
+            if (unrevoked.size() >= MAX_CACHED_RECORDS) {
+                unrevoked.clear();
+            }
+            unrevoked.put(s, found.get());
+        } else {
+            unrevoked.remove(s);
+        }
+        return found;
     }
 
     private static Optional<CertificateRecord> find(Connection c, String serial) throws SQLException {
@@ -465,7 +527,7 @@ public class BouncyCastleAuthority implements CertificateAuthority {
         if (s.startsWith("0x")) {
             s = s.substring(2);
         }
-        if (!s.matches("[0-9a-f]{1,40}")) {
+        if (!SERIAL.matcher(s).matches()) {
             throw new CertificateRefused("'" + serial + "' is not a certificate serial number (hexadecimal)");
         }
         return new BigInteger(s, 16).toString(16);

@@ -29,4 +29,9 @@ public @interface CaConfig {
 
     @AttributeDefinition(description = "Days the server's TLS certificate is valid", min = "1")
     int serverValidityDays() default 90;
+
+    @AttributeDefinition(description = "How often (milliseconds) the in-memory list of revoked certificates is read "
+            + "again from the store: how soon this instance refuses a certificate that another server instance over "
+            + "the same database revoked (its own revocations count at once)", min = "1")
+    int revocationRefreshMillis() default 2000;
 }

@@ -89,6 +89,9 @@ public class JdbcLeases implements Leases, AutoCloseable {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private PeriodicSweep sweeper;
+    /** The peers listed in heartbeat answers, read per app and kept a few seconds. */
+    private final AppPeers appPeers = new AppPeers(SELECT_LEASE, RUNNING, MAX_PEERS_LISTED, AppPeers.CACHED_FOR,
+            JdbcLeases::leases);
 
     @Activate
     public JdbcLeases(PriceConfig config, @Reference Store store, @Reference Hosts hosts, @Reference Bank bank) {
@@ -805,21 +808,8 @@ public class JdbcLeases implements Leases, AutoCloseable {
                     s.setObject(2, at(now.minus(ENDED_LISTED_FOR)));
                     ended = leases(s);
                 }
-                List<Lease> peers = List.of();
-                if (!running.isEmpty()) {
-                    // the same buyer's same app elsewhere, where a kernel listens: whom this host's apps may reach
-                    try (PreparedStatement s = c.prepareStatement(SELECT_LEASE + "WHERE l.host_id <> ? AND l.state IN "
-                            + RUNNING + " AND l.expiry > ? AND h.transport_address IS NOT NULL AND EXISTS (SELECT 1 "
-                            + "FROM leases m WHERE m.host_id = ? AND m.state IN " + RUNNING + " AND m.expiry > ? "
-                            + "AND m.buyer_id = l.buyer_id AND m.app = l.app) ORDER BY l.created, l.id "
-                            + "FETCH FIRST " + MAX_PEERS_LISTED + " ROWS ONLY")) {
-                        s.setString(1, hostId);
-                        s.setObject(2, at(now));
-                        s.setString(3, hostId);
-                        s.setObject(4, at(now));
-                        peers = leases(s);
-                    }
-                }
+                // the same buyer's same app elsewhere, where a kernel listens: whom this host's apps may reach
+                List<Lease> peers = running.isEmpty() ? List.of() : appPeers.of(c, hostId, running, now);
                 return new HostLeases(beat, running, ended, peers);
             });
         } catch (Refusal r) {
@@ -1244,7 +1234,7 @@ public class JdbcLeases implements Leases, AutoCloseable {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
-    private static OffsetDateTime at(Instant instant) {
+    static OffsetDateTime at(Instant instant) {
         return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 

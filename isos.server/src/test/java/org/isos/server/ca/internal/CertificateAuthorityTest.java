@@ -311,6 +311,40 @@ class CertificateAuthorityTest {
         assertThrows(CertificateRefused.class, () -> ca.revoke("not hex!", "?"));
     }
 
+    /**
+     * Records and revocations are answered from memory: a revocation made here is refused here at once; one made
+     * by another instance over the same database (a second authority on the same store) once the list is read
+     * again, although this instance had the certificate's record cached as not revoked.
+     */
+    @Test
+    void revocationsReachTheCachesAtOnceHereAndAfterTheRefreshElsewhere() throws Exception {
+        Instant start = Instant.now().minusMillis(1);
+        BouncyCastleAuthority other = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class,
+                Map.of("revocationRefreshMillis", 200)), home, store);
+        IssuedCertificate a = ca.issueHostCertificate("host-a", pem(csr("CN=host-a", ecKeys())));
+        IssuedCertificate b = other.issueHostCertificate("host-b", pem(csr("CN=host-b", ecKeys())));
+        for (BouncyCastleAuthority each : List.of(ca, other)) { // records cached, lists loaded
+            assertFalse(each.record(a.serial()).orElseThrow().revoked());
+            assertFalse(each.record(b.serial()).orElseThrow().revoked());
+            assertEquals(List.of(), each.revokedSince(start));
+        }
+
+        assertTrue(ca.revoke(a.serial(), "key compromised"));
+        assertTrue(ca.record(a.serial()).orElseThrow().revoked(), "refused here at once");
+        assertEquals("key compromised", ca.record(a.serial()).orElseThrow().revocationReason());
+        assertEquals(List.of(a.serial()), ca.revokedSince(start).stream().map(Revocation::serial).toList());
+        assertFalse(ca.record(b.serial()).orElseThrow().revoked());
+
+        Thread.sleep(300);
+        assertTrue(other.record(a.serial()).orElseThrow().revoked(), "the other instance after its refresh");
+        assertEquals(List.of(a.serial()), other.revokedSince(start).stream().map(Revocation::serial).toList());
+        assertTrue(other.revoke(b.serial(), "retired"));
+        assertTrue(other.record(b.serial()).orElseThrow().revoked());
+        assertFalse(ca.revoke(b.serial(), "again"), "the store holds the first revocation");
+        assertEquals(List.of(a.serial(), b.serial()),
+                other.revokedSince(start).stream().map(Revocation::serial).toList());
+    }
+
     @Test
     void issuingJoinsTheCallersTransaction() throws Exception {
         byte[] request = pem(csr("CN=host-tx", ecKeys()));
