@@ -109,14 +109,7 @@ public final class Quantities {
 
     /** A CPU share of the host's cores: {@code 0.25} or {@code 25%}, more than 0 and at most 1. */
     public static double cpuShare(String text) {
-        String t = text == null ? "" : text.strip();
-        BigDecimal share;
-        try {
-            share = t.endsWith("%") ? new BigDecimal(t.substring(0, t.length() - 1).strip()).movePointLeft(2)
-                    : new BigDecimal(t);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a CPU share: use e.g. 0.25 or 25%");
-        }
+        BigDecimal share = share(text, "a CPU share", "0.25 or 25%");
         if (share.signum() <= 0 || share.compareTo(BigDecimal.ONE) > 0) {
             throw new IllegalArgumentException("a CPU share is more than 0 and at most 1 (100%), not '" + text + "'");
         }
@@ -125,18 +118,22 @@ public final class Quantities {
 
     /** A share of time, {@code 0.9} or {@code 90%}, from 0 to 1. */
     public static double availability(String text) {
-        String t = text == null ? "" : text.strip();
-        BigDecimal share;
-        try {
-            share = t.endsWith("%") ? new BigDecimal(t.substring(0, t.length() - 1).strip()).movePointLeft(2)
-                    : new BigDecimal(t);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not an availability: use e.g. 0.9 or 90%");
-        }
+        BigDecimal share = share(text, "an availability", "0.9 or 90%");
         if (share.signum() < 0 || share.compareTo(BigDecimal.ONE) > 0) {
             throw new IllegalArgumentException("an availability is from 0 to 1 (100%), not '" + text + "'");
         }
         return share.doubleValue();
+    }
+
+    /** A fraction written as a decimal or a percentage ({@code 0.25}, {@code 25%}), not yet range-checked. */
+    private static BigDecimal share(String text, String what, String example) {
+        String t = text == null ? "" : text.strip();
+        try {
+            return t.endsWith("%") ? new BigDecimal(t.substring(0, t.length() - 1).strip()).movePointLeft(2)
+                    : new BigDecimal(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not " + what + ": use e.g. " + example);
+        }
     }
 
     /** Daily UTC hours {@code HH:MM-HH:MM} (24:00 the latest), as given. */

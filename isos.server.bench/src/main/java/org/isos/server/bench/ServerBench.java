@@ -234,7 +234,9 @@ public final class ServerBench {
             }, java.util.concurrent.Executors.newSingleThreadExecutor()));
         }
         CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new)).get(60, TimeUnit.MINUTES);
-        System.out.printf("opened %d mutual-TLS connections in %.1f s%n", hostOf.size(), (System.nanoTime() - start) / 1e9);
+        double connectSeconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("opened %d mutual-TLS connections in %.1f s (%.0f handshakes/s, 8 at a time)%n",
+                hostOf.size(), connectSeconds, hostOf.size() / connectSeconds);
         for (Map.Entry<Wire.Connection, SimulatedHost> e : hostOf.entrySet()) {
             expect(e.getKey().call("POST", "/v1/hosts/" + e.getValue().id + "/heartbeat", null, SimulatedHost.BEAT), 200);
         }
@@ -266,35 +268,9 @@ public final class ServerBench {
         System.out.printf("enrolled %d hosts in %.1f s (%.0f/s, key pair + CSR here, certificate + row there)%n",
                 enrolled.size(), enrollSeconds, enrolled.size() / enrollSeconds);
 
-        // one mutual-TLS connection per host: the handshakes
-        start = System.nanoTime();
-        List<Wire.Connection> hostConnections = new ArrayList<>();
-        Map<Wire.Connection, SimulatedHost> hostOf = new LinkedHashMap<>();
-        List<CompletableFuture<Void>> connecting = new ArrayList<>();
-        AtomicInteger nextHost = new AtomicInteger();
-        for (int lane = 0; lane < 8; lane++) {
-            connecting.add(CompletableFuture.runAsync(() -> {
-                for (int i = nextHost.getAndIncrement(); i < enrolled.size(); i = nextHost.getAndIncrement()) {
-                    SimulatedHost host = enrolled.get(i);
-                    try {
-                        Wire.Connection c = wire.connect(host.keys.getPrivate(), host.chain);
-                        synchronized (hostOf) {
-                            hostConnections.add(c);
-                            hostOf.put(c, host);
-                        }
-                    } catch (Exception e) {
-                        throw new IllegalStateException("connecting " + host.id + " failed: " + e, e);
-                    }
-                }
-            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
-        }
-        CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
-        double connectSeconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("opened %d mutual-TLS connections in %.1f s (%.0f handshakes/s, 8 at a time)%n",
-                hostConnections.size(), connectSeconds, hostConnections.size() / connectSeconds);
-        for (Wire.Connection c : hostConnections) { // every host ONLINE with a policy before the measurement
-            expect(c.call("POST", "/v1/hosts/" + hostOf.get(c).id + "/heartbeat", null, SimulatedHost.BEAT), 200);
-        }
+        // one mutual-TLS connection per host: the handshakes; every host ONLINE with a policy before the measurement
+        Map<Wire.Connection, SimulatedHost> hostOf = connectAll(wire, enrolled);
+        List<Wire.Connection> hostConnections = new ArrayList<>(hostOf.keySet());
         report("heartbeats (" + hostConnections.size() + " hosts, each on its own connection)",
                 closedLoop(hostConnections, inFlight, seconds, c -> c.send("POST", "/v1/hosts/" + hostOf.get(c).id
                         + "/heartbeat", null, SimulatedHost.BEAT)));
