@@ -79,6 +79,8 @@ public final class ServerBench {
         System.out.printf("server bench: %d hosts, %d s per phase, %d in flight, %d cores, store %s, heartbeatFlushMillis %s%n",
                 hosts, seconds, inFlight, Runtime.getRuntime().availableProcessors(), options.getOrDefault("--db", "H2 (file)"),
                 options.getOrDefault("--flush-millis", "server default"));
+        System.out.printf("simulated agents' TLS: %s, sockets: %s%n", io.netty.handler.ssl.OpenSsl.isAvailable()
+                ? "BoringSSL" : "JDK", Wire.EPOLL ? "epoll" : "NIO");
 
         if (options.containsKey("--compare-dist")) {
             Path other = Path.of(options.get("--compare-dist")).toAbsolutePath();
@@ -91,7 +93,7 @@ public final class ServerBench {
         Path data = Files.createTempDirectory("isos-server-bench-");
         Process server = startServer(dist, data, options);
         try (Wire wire = new Wire(awaitUrl(server, data), rootOf(data), positive(options, "--threads"))) {
-            run(wire, hosts, seconds, inFlight, leases);
+            run(wire, server.toHandle(), hosts, seconds, inFlight, leases);
         } finally {
             server.destroy();
             if (!server.waitFor(30, TimeUnit.SECONDS)) {
@@ -152,6 +154,7 @@ public final class ServerBench {
             fleets.put("B " + other, connectAll(wireB, enrolled));
             Map<String, List<Double>> rates = new LinkedHashMap<>();
             Map<String, List<Double>> p99s = new LinkedHashMap<>();
+            Map<String, List<Double>> cpus = new LinkedHashMap<>();
             List<String> order = new ArrayList<>(fleets.keySet());
             for (int round = 0; round < rounds; round++) {
                 List<String> thisRound = new ArrayList<>(order);
@@ -160,19 +163,24 @@ public final class ServerBench {
                 }
                 for (String which : thisRound) {
                     Map<Wire.Connection, SimulatedHost> hostOf = fleets.get(which);
-                    Result r = closedLoop(hostOf.keySet(), inFlight, seconds, c -> c.send("POST", "/v1/hosts/"
+                    Result r = closedLoop(which.startsWith("A") ? a.toHandle() : b.toHandle(), hostOf.keySet(),
+                            inFlight, seconds, c -> c.send("POST", "/v1/hosts/"
                             + hostOf.get(c).id + "/heartbeat", null, SimulatedHost.BEAT));
                     report("round " + (round + 1) + " heartbeats " + which, r);
                     long[] sorted = r.nanos().stream().mapToLong(Long::longValue).sorted().toArray();
                     rates.computeIfAbsent(which, k -> new ArrayList<>()).add(r.perSecond());
+                    cpus.computeIfAbsent(which, k -> new ArrayList<>()).add(r.serverCpuMicros());
                     p99s.computeIfAbsent(which, k -> new ArrayList<>()).add(sorted.length == 0 ? Double.NaN
                             : percentile(sorted, 99));
                 }
             }
             for (String which : order) {
-                System.out.printf("median over %d rounds, %s: %.0f heartbeats/s, p99 %.1f ms (rates %s)%n", rounds,
-                        which, median(rates.get(which)), median(p99s.get(which)), rates.get(which));
+                System.out.printf("median over %d rounds, %s: %.0f heartbeats/s, p99 %.1f ms, server CPU %.0f µs "
+                        + "per heartbeat (rates %s, CPU %s)%n", rounds, which, median(rates.get(which)),
+                        median(p99s.get(which)), median(cpus.get(which)), rates.get(which), cpus.get(which));
             }
+            System.out.printf("ratio A / B (median server CPU per heartbeat): %.2f%n", median(cpus.get(order.get(0)))
+                    / median(cpus.get(order.get(1))));
             System.out.printf("ratio B / A (median rates): %.2f%n", median(rates.get(order.get(1)))
                     / median(rates.get(order.get(0))));
             for (Map<Wire.Connection, SimulatedHost> fleet : fleets.values()) {
@@ -243,7 +251,7 @@ public final class ServerBench {
         return hostOf;
     }
 
-    private static void run(Wire wire, int hostCount, int seconds, int inFlight, int leaseCount) throws Exception {
+    private static void run(Wire wire, ProcessHandle server, int hostCount, int seconds, int inFlight, int leaseCount) throws Exception {
         // accounts: an owner for the hosts, a funded buyer
         Wire.Connection anyone = wire.connect(null);
         String owner = JSON.readTree(expect(anyone.call("POST", "/v1/accounts", null,
@@ -258,7 +266,7 @@ public final class ServerBench {
         for (int i = 0; i < Math.min(inFlight, 16); i++) {
             plain.add(wire.connect(null));
         }
-        report("baseline GET /v1/ca.pem", closedLoop(plain, Math.min(inFlight, 16), seconds, c -> c.send("GET",
+        report("baseline GET /v1/ca.pem", closedLoop(server, plain, Math.min(inFlight, 16), seconds, c -> c.send("GET",
                 "/v1/ca.pem", null, null)));
 
         // enrollment: keys and CSRs made here, certificates issued by the server's CA
@@ -272,7 +280,7 @@ public final class ServerBench {
         Map<Wire.Connection, SimulatedHost> hostOf = connectAll(wire, enrolled);
         List<Wire.Connection> hostConnections = new ArrayList<>(hostOf.keySet());
         report("heartbeats (" + hostConnections.size() + " hosts, each on its own connection)",
-                closedLoop(hostConnections, inFlight, seconds, c -> c.send("POST", "/v1/hosts/" + hostOf.get(c).id
+                closedLoop(server, hostConnections, inFlight, seconds, c -> c.send("POST", "/v1/hosts/" + hostOf.get(c).id
                         + "/heartbeat", null, SimulatedHost.BEAT)));
 
         if (leaseCount <= 0) {
@@ -295,7 +303,7 @@ public final class ServerBench {
             expect(anyone.call("DELETE", "/v1/leases/" + id, buyer, null), 200);
         }
         report("lease grants of 1 host matched over " + hostCount + " (sequential, each released after)",
-                new Result(grant, 0));
+                new Result(grant, 0, Double.NaN, Double.NaN));
         JsonNode totals = JSON.readTree(expect(anyone.call("GET", "/v1/ledger/totals", buyer, null), 200));
         System.out.println("ledger totals at the end: " + totals);
         if (!totals.path("balanced").asBoolean()) {
@@ -306,21 +314,39 @@ public final class ServerBench {
         anyone.close();
     }
 
-    /** Latencies of answered requests, and the rate they came at. */
-    record Result(List<Long> nanos, double perSecond) {
+    /**
+     * Latencies of answered requests, the rate they came at, and the CPU time per answered request (warm-up
+     * included) of the server process and of the simulated agents (this process): what a phase costs each side,
+     * a figure that noise on a shared machine moves less than the rate.
+     */
+    record Result(List<Long> nanos, double perSecond, double serverCpuMicros, double agentsCpuMicros) {
+    }
+
+    /** CPU time of a process so far (user + system), from the OS. */
+    private static long cpuNanos(ProcessHandle process) {
+        return process.info().totalCpuDuration().map(java.time.Duration::toNanos)
+                .orElseThrow(() -> new IllegalStateException("the OS does not tell the CPU time of process " + process.pid()));
+    }
+
+    private static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**
      * Keeps {@code inFlight} requests going over idle connections (each connection one at a time) for the given time,
      * after a warm-up of a fifth of it. Every answer must be a 2xx.
      */
-    private static Result closedLoop(Collection<Wire.Connection> connections, int inFlight, int seconds,
+    private static Result closedLoop(ProcessHandle server, Collection<Wire.Connection> connections, int inFlight, int seconds,
             Function<Wire.Connection, CompletableFuture<Wire.Answer>> request) throws Exception {
         ConcurrentLinkedQueue<Wire.Connection> idle = new ConcurrentLinkedQueue<>(connections);
         long warmUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 5));
         long until = warmUntil + TimeUnit.SECONDS.toNanos(seconds);
         List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger failures = new AtomicInteger();
+        AtomicInteger unmeasured = new AtomicInteger(); // answered in the warm-up or after the end
+        long serverCpuBefore = cpuNanos(server);
+        long ownCpuBefore = ownCpuNanos();
         AtomicInteger running = new AtomicInteger();
         CompletableFuture<Void> finished = new CompletableFuture<>();
         Runnable[] next = new Runnable[1];
@@ -342,6 +368,8 @@ public final class ServerBench {
                     }
                 } else if (answer.sentNanos() >= warmUntil && answer.answeredNanos() <= until) {
                     latencies.add(answer.nanos());
+                } else {
+                    unmeasured.incrementAndGet();
                 }
                 idle.add(c);
                 // not on the event loop's stack: the next request goes out from a fresh task
@@ -361,7 +389,10 @@ public final class ServerBench {
         synchronized (latencies) {
             copy = new ArrayList<>(latencies);
         }
-        return new Result(copy, copy.size() / (double) seconds);
+        long answered = latencies.size() + unmeasured.get();
+        return new Result(copy, copy.size() / (double) seconds,
+                (cpuNanos(server) - serverCpuBefore) / 1e3 / Math.max(1, answered),
+                (ownCpuNanos() - ownCpuBefore) / 1e3 / Math.max(1, answered));
     }
 
     private static void report(String what, Result result) {
@@ -370,9 +401,13 @@ public final class ServerBench {
             System.out.println(what + ": no answers");
             return;
         }
-        System.out.printf("%s: %s%d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", what,
+        System.out.printf("%s: %s%d requests, p50 %.2f ms, p99 %.2f ms, max %.2f ms%s%n", what,
                 result.perSecond() > 0 ? String.format("%.0f/s, ", result.perSecond()) : "", sorted.length,
-                percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1] / 1e6);
+                percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1] / 1e6,
+                Double.isNaN(result.serverCpuMicros()) ? "" : String.format("; CPU per request: server %.0f µs "
+                        + "(%.0f/s on %d cores alone), simulated agents %.0f µs", result.serverCpuMicros(),
+                        Runtime.getRuntime().availableProcessors() * 1e6 / result.serverCpuMicros(),
+                        Runtime.getRuntime().availableProcessors(), result.agentsCpuMicros()));
     }
 
     private static double percentile(long[] sorted, double p) {

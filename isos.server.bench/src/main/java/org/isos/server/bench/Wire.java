@@ -30,6 +30,11 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 
 /**
@@ -46,6 +51,8 @@ final class Wire implements AutoCloseable {
         }
     }
 
+    static final boolean EPOLL = Epoll.isAvailable();
+
     private final EventLoopGroup group;
     private final URI server;
     private final X509Certificate root;
@@ -53,7 +60,8 @@ final class Wire implements AutoCloseable {
     Wire(URI server, X509Certificate root, int threads) {
         this.server = server;
         this.root = root;
-        this.group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+        // the simulated agents' side as cheap as the platform allows: they share the cores with the server
+        this.group = new MultiThreadIoEventLoopGroup(threads, EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
     URI server() {
@@ -66,13 +74,14 @@ final class Wire implements AutoCloseable {
 
     /** A TLS connection, with the host's key and certificate chain for mutual TLS, or none (bearer-token calls). */
     Connection connect(PrivateKey key, X509Certificate... chain) throws Exception {
-        SslContextBuilder builder = SslContextBuilder.forClient().trustManager(root);
+        SslContextBuilder builder = SslContextBuilder.forClient().trustManager(root)
+                .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
         if (key != null) {
             builder.keyManager(key, chain);
         }
         SslContext tls = builder.build();
         Connection connection = new Connection();
-        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(EPOLL ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 20_000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -156,11 +156,10 @@ final class HostRoutes {
      * "apps": n}}}.
      */
     private ApiResponse heartbeat(ApiRequest request) throws Exception {
-        Matcher path = HEARTBEAT_PATH.matcher(request.path());
-        if (!path.matches()) {
+        String hostId = ApiRoutes.idBetween(request.path(), "/v1/hosts/", "/heartbeat");
+        if (hostId == null) {
             throw new ApiException(404, "no route " + request.path());
         }
-        String hostId = path.group(1);
         if (request.clientCertificate() == null) {
             throw new ApiException(401, "no client certificate: a heartbeat must be sent over TLS with the host's "
                     + "certificate (the one enrollment issued)");

@@ -50,14 +50,11 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -78,6 +75,7 @@ public class HttpApi implements AutoCloseable {
 
     private final CertificateAuthority ca;
     private final List<String> tlsNames;
+    private final NativeTransport transport;
     private final ThreadPoolExecutor workers;
     private final EventLoopGroup loops;
     private final Channel server;
@@ -120,16 +118,16 @@ public class HttpApi implements AutoCloseable {
         int bindPort = config.port() == 0 && launchedPort != null ? launchPort(launchedPort) : config.port();
         this.ca = ca;
         this.tlsNames = tlsNames(config, bindHost);
+        this.transport = NativeTransport.choose(config.nativeTransport());
         refreshTls();
         this.routes = new ApiRoutes(accounts, hosts, ca.rootPem(), openApi(), config.heartbeatSeconds(), ca, repository,
                 leases, bank, jobs, directives, series, titles, signup);
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(config.maxQueuedRequests()), threads("isos-http-worker"));
-        this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"),
-                NioIoHandler.newFactory());
+        this.loops = new MultiThreadIoEventLoopGroup(config.ioThreads(), threads("isos-http-io"), transport.io());
         boolean bound = false;
         try {
-            ServerBootstrap bootstrap = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+            ServerBootstrap bootstrap = new ServerBootstrap().group(loops).channel(transport.channel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -212,7 +210,7 @@ public class HttpApi implements AutoCloseable {
             return;
         }
         tls = SslContextBuilder.forServer(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))
-                .sslProvider(SslProvider.JDK).protocols("TLSv1.3", "TLSv1.2")
+                .sslProvider(transport.tls()).protocols("TLSv1.3", "TLSv1.2")
                 // agents present their host certificates (heartbeats); everyone else may present none
                 .trustManager(ca.root()).clientAuth(ClientAuth.OPTIONAL).build();
         if (tlsChain != null) {

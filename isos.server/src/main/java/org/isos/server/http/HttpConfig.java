@@ -42,6 +42,11 @@ public @interface HttpConfig {
             + "a quarter of 3 heartbeat periods; 0 writes every heartbeat's row in its own commit", min = "0")
     int heartbeatFlushMillis() default 1000;
 
+    @AttributeDefinition(description = "TLS in BoringSSL and sockets on epoll when this platform's native libraries "
+            + "load (the distribution carries them for Linux x86-64); false, or where they do not load: the JDK's TLS "
+            + "and NIO")
+    boolean nativeTransport() default true;
+
     @AttributeDefinition(description = "Names and addresses in the server's TLS certificate; empty means "
             + "localhost, 127.0.0.1, ::1 and host when it is a specific address")
     String[] tlsNames() default {};

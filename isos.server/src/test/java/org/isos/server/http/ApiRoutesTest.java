@@ -77,4 +77,16 @@ class ApiRoutesTest {
             log.setLevel(level);
         }
     }
+
+    @Test
+    void anIdBetweenFixedPartsIsWhatTheIdPatternsAccept() {
+        java.util.regex.Pattern heartbeat = HostRoutes.HEARTBEAT_PATH;
+        for (String path : new String[] { "/v1/hosts/host-ab12/heartbeat", "/v1/hosts/a/heartbeat",
+                "/v1/hosts/" + "x".repeat(100) + "/heartbeat", "/v1/hosts/" + "x".repeat(101) + "/heartbeat",
+                "/v1/hosts//heartbeat", "/v1/hosts/a b/heartbeat", "/v1/hosts/a/b/heartbeat", "/v1/hosts/a/heartbeats",
+                "/v1/hosts/heartbeat", "/v2/hosts/a/heartbeat", "/v1/hosts/a%2F/heartbeat", "/v1/hosts/A.Z_0-9/heartbeat" }) {
+            java.util.regex.Matcher m = heartbeat.matcher(path);
+            assertEquals(m.matches() ? m.group(1) : null, ApiRoutes.idBetween(path, "/v1/hosts/", "/heartbeat"), path);
+        }
+    }
 }

@@ -793,13 +793,26 @@ public class JdbcLeases implements Leases, AutoCloseable {
                 for (LeaseReport report : given) {
                     apply(c, hostId, report, now);
                 }
-                expireOn(c, hostId, now);
-                List<Lease> running;
+                // one read for the running leases and those past their expiry, which become EXPIRED here (so a
+                // heartbeat is right between sweeps)
+                List<Lease> running = new ArrayList<>();
+                List<String> past = new ArrayList<>();
                 try (PreparedStatement s = c.prepareStatement(SELECT_LEASE + "WHERE l.host_id = ? AND l.state IN "
-                        + RUNNING + " AND l.expiry > ? ORDER BY l.created, l.id")) {
+                        + RUNNING + " ORDER BY l.created, l.id")) {
                     s.setString(1, hostId);
-                    s.setObject(2, at(now));
-                    running = leases(s);
+                    for (Lease lease : leases(s)) {
+                        if (lease.expiry().isAfter(now)) {
+                            running.add(lease);
+                        } else {
+                            past.add(lease.id());
+                        }
+                    }
+                }
+                if (!past.isEmpty()) {
+                    lockHosts(c, List.of(hostId)); // before its leases: see endOnHost
+                }
+                for (String id : past) {
+                    end(c, id, "EXPIRED", null, now);
                 }
                 List<Lease> ended;
                 try (PreparedStatement s = c.prepareStatement(SELECT_LEASE + "WHERE l.host_id = ? AND l.ended >= ? "
@@ -841,27 +854,6 @@ public class JdbcLeases implements Leases, AutoCloseable {
             default -> end(c, lease.id(), lease.expiry().isAfter(now) ? "FAILED" : "EXPIRED",
                     lease.expiry().isAfter(now) ? "ended by the host" + (report.reason() == null ? "" : ": " + report.reason())
                             : null, now);
-        }
-    }
-
-    /** The host's running leases past their expiry become EXPIRED (so a heartbeat is right between sweeps). */
-    private void expireOn(Connection c, String hostId, Instant now) throws SQLException {
-        List<String> past = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT id FROM leases WHERE host_id = ? AND state IN " + RUNNING
-                + " AND expiry <= ?")) {
-            s.setString(1, hostId);
-            s.setObject(2, at(now));
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    past.add(r.getString(1));
-                }
-            }
-        }
-        if (!past.isEmpty()) {
-            lockHosts(c, List.of(hostId)); // before its leases: see endOnHost
-        }
-        for (String id : past) {
-            end(c, id, "EXPIRED", null, now);
         }
     }
 

@@ -84,12 +84,14 @@ public class JdbcStore implements Store, AutoCloseable {
      * QUERY_CACHE_SIZE=128: H2 keeps 8 parsed statements per connection by default, fewer than one heartbeat runs
      * (host row, certificate, revocations, leases ...) or the job service's dispatch and validation use, so every
      * statement was parsed again each time: half the CPU of a heartbeat in RegistryBench's profile, a fifth of
-     * JobsBench's.
+     * JobsBench's. OPTIMIZE_REUSE_RESULTS=0: before every query H2 walked the query's tables to see whether the
+     * previous result could be handed back, an eighth of a heartbeat's CPU; the server's queries hardly ever
+     * repeat on unchanged data.
      */
     static String defaultUrl(Path dataDirectory) {
         return "jdbc:h2:file:" + dataDirectory.resolve("store").resolve("isos").toAbsolutePath()
                 + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1;WRITE_DELAY=0"
-                + ";QUERY_CACHE_SIZE=128";
+                + ";QUERY_CACHE_SIZE=128;OPTIMIZE_REUSE_RESULTS=0";
     }
 
     static Dialect dialectOf(String url) {

@@ -1,6 +1,7 @@
 package org.isos.server.store.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +76,19 @@ class H2StoreTest extends StoreContract {
             store.serializable(c -> parsedCommand(c.prepareStatement(sql)));
             Object again = store.transaction(c -> parsedCommand(c.prepareStatement(sql)));
             assertSame(first, again, "a later transaction parsed the statement again");
+        }
+    }
+
+    /**
+     * H2 checks before every query whether it may hand back the previous result, walking the query's tables (an
+     * eighth of a heartbeat's CPU); the server's queries almost never repeat with the same data, so it is off.
+     */
+    @Test
+    void resultsAreNotCheckedForReuse() throws Exception {
+        try (JdbcStore store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), new ServerHome(data))) {
+            boolean reuse = store.transaction(c -> ((org.h2.engine.SessionLocal) c.unwrap(org.h2.jdbc.JdbcConnection.class)
+                    .getSession()).getDatabase().getOptimizeReuseResults());
+            assertFalse(reuse, "H2 still looks for reusable results before each query");
         }
     }
 
