@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,12 +43,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * certificate, and they heartbeat — reporting a policy, so they are ONLINE and can be matched — as fast as the
  * server answers with a bounded number in flight. Then a buyer asks for one-host leases (matching over the N
  * hosts, escrow, signing) and releases each. A baseline in the same run: {@code GET /v1/ca.pem} (TLS, HTTP,
- * routing, no store). Prints rates and latency percentiles.
+ * routing, no store). Prints rates, latency percentiles and each side's CPU time per request (the server's from
+ * the OS, the simulated agents' from this JVM): on a shared machine the CPU figures move less than the rates, and
+ * the server's tells what it would sustain on its cores alone.
  *
  * <pre>
  * java -cp 'isos.server.bench/target/bench/lib/*:isos.server.bench/target/classes' org.isos.server.bench.ServerBench \
- *     [--hosts 10000] [--seconds 20] [--in-flight 64] [--leases 500] [--server-dist isos.server/target/server] \
- *     [--db JDBC_URL --db-user U] [--flush-millis MS]
+ *     [--hosts 10000] [--seconds 20] [--warmup S] [--in-flight 64] [--leases 500] \
+ *     [--server-dist isos.server/target/server] [--db JDBC_URL --db-user U] [--flush-millis MS]
  * </pre>
  */
 public final class ServerBench {
@@ -64,12 +67,14 @@ public final class ServerBench {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: ServerBench [--hosts N] [--seconds S] [--in-flight C] "
                         + "[--leases L] [--server-dist DIR] [--threads T] [--db JDBC_URL] [--db-user U] "
-                        + "[--flush-millis MS] [--compare-dist DIR --rounds R]; not " + args[i]);
+                        + "[--flush-millis MS] [--warmup S] [--compare-dist DIR --rounds R]; not " + args[i]);
             }
             options.put(args[i], args[++i]);
         }
         int hosts = positive(options, "--hosts");
         int seconds = positive(options, "--seconds");
+        // the server's JIT needs minutes on two cores: its CPU per heartbeat fell fourfold over the first 60 s
+        int warmup = options.containsKey("--warmup") ? positive(options, "--warmup") : Math.max(1, seconds / 5);
         int inFlight = positive(options, "--in-flight");
         int leases = Integer.parseInt(options.get("--leases")); // 0: no allocation phase
         Path dist = Path.of(options.get("--server-dist")).toAbsolutePath();
@@ -87,13 +92,13 @@ public final class ServerBench {
             if (!Files.isDirectory(other.resolve("bundles"))) {
                 throw new IllegalArgumentException("no server distribution at " + other);
             }
-            compare(dist, other, options, hosts, seconds, inFlight, positive(options, "--rounds"));
+            compare(dist, other, options, hosts, warmup, seconds, inFlight, positive(options, "--rounds"));
             return;
         }
         Path data = Files.createTempDirectory("isos-server-bench-");
         Process server = startServer(dist, data, options);
         try (Wire wire = new Wire(awaitUrl(server, data), rootOf(data), positive(options, "--threads"))) {
-            run(wire, server.toHandle(), hosts, seconds, inFlight, leases);
+            run(wire, server.toHandle(), hosts, warmup, seconds, inFlight, leases);
         } finally {
             server.destroy();
             if (!server.waitFor(30, TimeUnit.SECONDS)) {
@@ -109,7 +114,7 @@ public final class ServerBench {
      * hosts), every host opens a mutual-TLS connection to each, and heartbeat phases alternate A B B A ... so that
      * both see the same machine load. Prints each phase and the medians.
      */
-    private static void compare(Path dist, Path other, Map<String, String> options, int hostCount, int seconds,
+    private static void compare(Path dist, Path other, Map<String, String> options, int hostCount, int warmup, int seconds,
             int inFlight, int rounds) throws Exception {
         Path data = Files.createTempDirectory("isos-server-bench-a-");
         Process first = startServer(dist, data, options);
@@ -164,7 +169,7 @@ public final class ServerBench {
                 for (String which : thisRound) {
                     Map<Wire.Connection, SimulatedHost> hostOf = fleets.get(which);
                     Result r = closedLoop(which.startsWith("A") ? a.toHandle() : b.toHandle(), hostOf.keySet(),
-                            inFlight, seconds, c -> c.send("POST", "/v1/hosts/"
+                            inFlight, warmup, seconds, c -> c.send("POST", "/v1/hosts/"
                             + hostOf.get(c).id + "/heartbeat", null, SimulatedHost.BEAT));
                     report("round " + (round + 1) + " heartbeats " + which, r);
                     long[] sorted = r.nanos().stream().mapToLong(Long::longValue).sorted().toArray();
@@ -251,7 +256,8 @@ public final class ServerBench {
         return hostOf;
     }
 
-    private static void run(Wire wire, ProcessHandle server, int hostCount, int seconds, int inFlight, int leaseCount) throws Exception {
+    private static void run(Wire wire, ProcessHandle server, int hostCount, int warmup, int seconds, int inFlight,
+            int leaseCount) throws Exception {
         // accounts: an owner for the hosts, a funded buyer
         Wire.Connection anyone = wire.connect(null);
         String owner = JSON.readTree(expect(anyone.call("POST", "/v1/accounts", null,
@@ -266,7 +272,7 @@ public final class ServerBench {
         for (int i = 0; i < Math.min(inFlight, 16); i++) {
             plain.add(wire.connect(null));
         }
-        report("baseline GET /v1/ca.pem", closedLoop(server, plain, Math.min(inFlight, 16), seconds, c -> c.send("GET",
+        report("baseline GET /v1/ca.pem", closedLoop(server, plain, Math.min(inFlight, 16), warmup, seconds, c -> c.send("GET",
                 "/v1/ca.pem", null, null)));
 
         // enrollment: keys and CSRs made here, certificates issued by the server's CA
@@ -280,7 +286,7 @@ public final class ServerBench {
         Map<Wire.Connection, SimulatedHost> hostOf = connectAll(wire, enrolled);
         List<Wire.Connection> hostConnections = new ArrayList<>(hostOf.keySet());
         report("heartbeats (" + hostConnections.size() + " hosts, each on its own connection)",
-                closedLoop(server, hostConnections, inFlight, seconds, c -> c.send("POST", "/v1/hosts/" + hostOf.get(c).id
+                closedLoop(server, hostConnections, inFlight, warmup, seconds, c -> c.send("POST", "/v1/hosts/" + hostOf.get(c).id
                         + "/heartbeat", null, SimulatedHost.BEAT)));
 
         if (leaseCount <= 0) {
@@ -337,10 +343,10 @@ public final class ServerBench {
      * Keeps {@code inFlight} requests going over idle connections (each connection one at a time) for the given time,
      * after a warm-up of a fifth of it. Every answer must be a 2xx.
      */
-    private static Result closedLoop(ProcessHandle server, Collection<Wire.Connection> connections, int inFlight, int seconds,
+    private static Result closedLoop(ProcessHandle server, Collection<Wire.Connection> connections, int inFlight, int warmup, int seconds,
             Function<Wire.Connection, CompletableFuture<Wire.Answer>> request) throws Exception {
         ConcurrentLinkedQueue<Wire.Connection> idle = new ConcurrentLinkedQueue<>(connections);
-        long warmUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(1, seconds / 5));
+        long warmUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
         long until = warmUntil + TimeUnit.SECONDS.toNanos(seconds);
         List<Long> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger failures = new AtomicInteger();
@@ -372,14 +378,17 @@ public final class ServerBench {
                     unmeasured.incrementAndGet();
                 }
                 idle.add(c);
-                // not on the event loop's stack: the next request goes out from a fresh task
-                CompletableFuture.runAsync(next[0]);
+                // not on the event loop's stack: the next request goes out from a task of this connection's loop.
+                // (CompletableFuture.runAsync would start a thread per request: with 2 cores the common pool has
+                // a parallelism of 1, and CompletableFuture then makes a new thread for each task.)
+                c.loop().execute(next[0]);
             });
         };
         int lanes = Math.min(inFlight, connections.size());
         running.set(lanes);
+        Iterator<Wire.Connection> starters = connections.iterator();
         for (int i = 0; i < lanes; i++) {
-            CompletableFuture.runAsync(next[0]);
+            starters.next().loop().execute(next[0]);
         }
         finished.get(seconds * 3L + 60, TimeUnit.SECONDS);
         if (failures.get() > 0) {

@@ -173,6 +173,11 @@ final class Wire implements AutoCloseable {
             return answer;
         }
 
+        /** The event loop this connection's I/O runs on. */
+        io.netty.channel.EventLoop loop() {
+            return channel.eventLoop();
+        }
+
         /** The same, waiting for the answer. */
         Answer call(String method, String path, String token, String json) throws Exception {
             return send(method, path, token, json).get(60, TimeUnit.SECONDS);

@@ -52,14 +52,19 @@ final class ApiRoutes {
      * A pattern route with the literal text its pattern begins and ends with: a path that lacks either is not
      * run through the regex (every heartbeat was matched against every pattern route, a tenth of its CPU).
      */
-    private record PatternRoute(Pattern pattern, String template, String prefix, String suffix) {
+    private record PatternRoute(Pattern pattern, String template, String prefix, String suffix, boolean oneId) {
+        /** The id segment most routes have: {@link #idBetween} checks it without the regex. */
+        private static final String ID = "([A-Za-z0-9._-]{1,100})";
+
         static PatternRoute of(Pattern pattern, String template) {
             String text = pattern.pattern();
             int open = text.indexOf('(');
             int close = text.lastIndexOf(')');
             String prefix = open < 0 ? "" : text.substring(0, open);
             String suffix = close < 0 ? "" : text.substring(close + 1);
-            return new PatternRoute(pattern, template, literal(prefix) ? prefix : "", literal(suffix) ? suffix : "");
+            boolean literalEnds = literal(prefix) && literal(suffix);
+            return new PatternRoute(pattern, template, literal(prefix) ? prefix : "", literal(suffix) ? suffix : "",
+                    literalEnds && text.equals(prefix + ID + suffix));
         }
 
         private static boolean literal(String text) {
@@ -67,6 +72,9 @@ final class ApiRoutes {
         }
 
         boolean matches(String path) {
+            if (oneId) {
+                return idBetween(path, prefix, suffix) != null;
+            }
             return path.startsWith(prefix) && path.endsWith(suffix)
                     && path.length() > prefix.length() + suffix.length() && pattern.matcher(path).matches();
         }
@@ -219,7 +227,7 @@ final class ApiRoutes {
     }
 
     /** The route a path belongs to: a pattern route's template, else the path itself. */
-    private String routeOf(String path) {
+    String routeOf(String path) {
         for (PatternRoute route : patterns) {
             if (route.matches(path)) {
                 return route.template();

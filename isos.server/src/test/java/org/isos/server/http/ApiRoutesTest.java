@@ -80,6 +80,7 @@ class ApiRoutesTest {
 
     @Test
     void anIdBetweenFixedPartsIsWhatTheIdPatternsAccept() {
+        ApiRoutes routes = new ApiRoutes(BROKEN, null, "PEM", "{}".getBytes(StandardCharsets.UTF_8));
         java.util.regex.Pattern heartbeat = HostRoutes.HEARTBEAT_PATH;
         for (String path : new String[] { "/v1/hosts/host-ab12/heartbeat", "/v1/hosts/a/heartbeat",
                 "/v1/hosts/" + "x".repeat(100) + "/heartbeat", "/v1/hosts/" + "x".repeat(101) + "/heartbeat",
@@ -87,6 +88,8 @@ class ApiRoutesTest {
                 "/v1/hosts/heartbeat", "/v2/hosts/a/heartbeat", "/v1/hosts/a%2F/heartbeat", "/v1/hosts/A.Z_0-9/heartbeat" }) {
             java.util.regex.Matcher m = heartbeat.matcher(path);
             assertEquals(m.matches() ? m.group(1) : null, ApiRoutes.idBetween(path, "/v1/hosts/", "/heartbeat"), path);
+            // and the route table sends a path to the heartbeat exactly when the pattern matches it
+            assertEquals(m.matches(), routes.routeOf(path).equals(HostRoutes.HEARTBEAT_ROUTE), path);
         }
     }
 }
