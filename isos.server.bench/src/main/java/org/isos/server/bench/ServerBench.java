@@ -231,6 +231,7 @@ public final class ServerBench {
         Map<Wire.Connection, SimulatedHost> hostOf = new LinkedHashMap<>();
         AtomicInteger nextHost = new AtomicInteger();
         List<CompletableFuture<Void>> connecting = new ArrayList<>();
+        java.util.concurrent.ExecutorService lanes = java.util.concurrent.Executors.newFixedThreadPool(8);
         for (int lane = 0; lane < 8; lane++) {
             connecting.add(CompletableFuture.runAsync(() -> {
                 for (int i = nextHost.getAndIncrement(); i < enrolled.size(); i = nextHost.getAndIncrement()) {
@@ -244,9 +245,13 @@ public final class ServerBench {
                         throw new IllegalStateException("connecting " + host.id + " failed: " + e, e);
                     }
                 }
-            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+            }, lanes));
         }
-        CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new)).get(60, TimeUnit.MINUTES);
+        try {
+            CompletableFuture.allOf(connecting.toArray(CompletableFuture[]::new)).get(60, TimeUnit.MINUTES);
+        } finally {
+            lanes.shutdown(); // its threads would keep this JVM alive after a failure in main
+        }
         double connectSeconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("opened %d mutual-TLS connections in %.1f s (%.0f handshakes/s, 8 at a time)%n",
                 hostOf.size(), connectSeconds, hostOf.size() / connectSeconds);

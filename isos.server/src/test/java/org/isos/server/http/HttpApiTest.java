@@ -432,6 +432,41 @@ class HttpApiTest {
         assertEquals(certificates, count("certificates"), "nothing issued");
     }
 
+    /**
+     * Where BoringSSL and epoll load the API runs on them; with nativeTransport=false (or where they do not load)
+     * on the JDK's TLS and NIO, which must serve a host's mutual-TLS heartbeat and refuse one without a
+     * certificate just the same.
+     */
+    @Test
+    void theJdkTransportServesHostsAsTheNativeOneDoes() throws Exception {
+        if ("Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch"))) {
+            // the build carries the linux-x86_64 libraries: a silent fallback here would be a regression
+            assertTrue(io.netty.handler.ssl.OpenSsl.isAvailable(), "BoringSSL does not load: "
+                    + io.netty.handler.ssl.OpenSsl.unavailabilityCause());
+            assertTrue(io.netty.channel.epoll.Epoll.isAvailable(), "epoll does not load: "
+                    + io.netty.channel.epoll.Epoll.unavailabilityCause());
+        }
+        // its own home: an API writes server.url there and deletes it when closed
+        ServerHome home = new ServerHome(Files.createDirectories(data.resolve("jdk-transport")));
+        JdbcHosts hosts = new JdbcHosts(store, ca);
+        JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
+        try (HttpApi jdk = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "nativeTransport", false)),
+                home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
+                new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank)) {
+            String owner = json(post("/v1/accounts", "{\"kind\": \"owner\", \"name\": \"Jo\"}"), 201).get("token").asText();
+            KeyPair keys = ecKeys();
+            String hostId = Hosts.hostIdOf(keys.getPublic().getEncoded());
+            JsonNode enrolled = json(enroll(owner, csrPem("CN=" + hostId, keys), null), 201);
+            String beat = "{\"description\": {\"os\": \"Linux\"}, \"status\": {\"suspended\": false, \"apps\": 0}}";
+            HttpRequest request = HttpRequest.newBuilder(jdk.uri().resolve("/v1/hosts/" + hostId + "/heartbeat"))
+                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .POST(BodyPublishers.ofString(beat)).build();
+            JsonNode answer = json(clientWith(keys, enrolled.get("chain").asText()).send(request, BodyHandlers.ofString()), 200);
+            assertTrue(answer.get("revokedSerials").isArray(), answer.toString());
+            assertError(client.send(request, BodyHandlers.ofString()), 401, "no client certificate");
+        }
+    }
+
     @Test
     void hostsHeartbeatWithTheirCertificates() throws Exception {
         String owner = json(post("/v1/accounts", "{\"kind\": \"owner\", \"name\": \"Mary\"}"), 201).get("token").asText();
