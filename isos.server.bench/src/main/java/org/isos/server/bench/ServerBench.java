@@ -73,7 +73,7 @@ public final class ServerBench {
         }
         int hosts = positive(options, "--hosts");
         int seconds = positive(options, "--seconds");
-        // the server's JIT needs minutes on two cores: its CPU per heartbeat fell fourfold over the first 60 s
+        // the server's JIT needs minutes on two cores: its CPU per heartbeat fell three- to fourfold over the first minutes
         int warmup = options.containsKey("--warmup") ? positive(options, "--warmup") : Math.max(1, seconds / 5);
         int inFlight = positive(options, "--in-flight");
         int leases = Integer.parseInt(options.get("--leases")); // 0: no allocation phase

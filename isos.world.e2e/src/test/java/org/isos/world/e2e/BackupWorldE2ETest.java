@@ -21,6 +21,8 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,6 +43,10 @@ class BackupWorldE2ETest {
     @TempDir
     static Path root;
     static World world;
+
+    /** A failed test leaves the world's logs in target/world-logs/ (a lease left PENDING was seen once). */
+    @RegisterExtension
+    static final TestWatcher KEEP_LOGS = World.logsKeptOnFailure(() -> world);
 
     @AfterAll
     static void stopTheWorld() throws Exception {

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,14 +48,7 @@ class StreamAcceptanceE2ETest {
 
     /** A failed run leaves the world's logs in target/world-logs/ (the world itself is a temporary directory). */
     @RegisterExtension
-    static final TestWatcher KEEP_LOGS = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (world != null) {
-                world.keepAllLogs("StreamAcceptanceE2ETest");
-            }
-        }
-    };
+    static final TestWatcher KEEP_LOGS = World.logsKeptOnFailure(() -> world);
 
     @AfterAll
     static void stopTheWorld() throws Exception {

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,14 +64,7 @@ class StreamWorldE2ETest {
 
     /** A failed test leaves the world's logs in target/world-logs/ (the world itself is a temporary directory). */
     @RegisterExtension
-    static final TestWatcher KEEP_LOGS = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            if (world != null) {
-                world.keepAllLogs("StreamWorldE2ETest-" + context.getDisplayName());
-            }
-        }
-    };
+    static final TestWatcher KEEP_LOGS = World.logsKeptOnFailure(() -> world);
 
     @BeforeAll
     static void publish() throws Exception {

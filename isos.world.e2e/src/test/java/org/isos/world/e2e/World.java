@@ -508,6 +508,22 @@ final class World implements AutoCloseable {
     }
 
     /**
+     * A test extension: when a test of the class fails, the world that {@code world} gives (if any) keeps its logs
+     * ({@link #keepAllLogs}) under the test class's and the test's names, before the class's teardown closes it.
+     */
+    static org.junit.jupiter.api.extension.TestWatcher logsKeptOnFailure(java.util.function.Supplier<World> world) {
+        return new org.junit.jupiter.api.extension.TestWatcher() {
+            @Override
+            public void testFailed(org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
+                World failed = world.get();
+                if (failed != null) {
+                    failed.keepAllLogs(context.getRequiredTestClass().getSimpleName() + "-" + context.getDisplayName());
+                }
+            }
+        };
+    }
+
+    /**
      * Keeps what a failure in this world needs to be understood, before the temporary world is deleted: dev's output,
      * the server's and every agent's log, and each agent's status and lease outcomes ({@code agent/*.properties}),
      * copied to {@code target/world-logs/<why>-<time>/}. Returns where (null when nothing could be copied).
