@@ -157,6 +157,9 @@ public final class ServerBench {
             Map<String, Map<Wire.Connection, SimulatedHost>> fleets = new LinkedHashMap<>();
             fleets.put("A " + dist, connectAll(wireA, enrolled));
             fleets.put("B " + other, connectAll(wireB, enrolled));
+            Map<String, ProcessHandle> serverOf = new LinkedHashMap<>();
+            serverOf.put("A " + dist, a.toHandle());
+            serverOf.put("B " + other, b.toHandle());
             Map<String, List<Double>> rates = new LinkedHashMap<>();
             Map<String, List<Double>> p99s = new LinkedHashMap<>();
             Map<String, List<Double>> cpus = new LinkedHashMap<>();
@@ -168,7 +171,7 @@ public final class ServerBench {
                 }
                 for (String which : thisRound) {
                     Map<Wire.Connection, SimulatedHost> hostOf = fleets.get(which);
-                    Result r = closedLoop(which.startsWith("A") ? a.toHandle() : b.toHandle(), hostOf.keySet(),
+                    Result r = closedLoop(serverOf.get(which), hostOf.keySet(),
                             inFlight, warmup, seconds, c -> c.send("POST", "/v1/hosts/"
                             + hostOf.get(c).id + "/heartbeat", null, SimulatedHost.BEAT));
                     report("round " + (round + 1) + " heartbeats " + which, r);

@@ -91,11 +91,7 @@ class HttpApiTest {
         ServerHome home = new ServerHome(data);
         store = new JdbcStore(TestConfigs.of(StoreConfig.class, Map.of()), home);
         ca = new BouncyCastleAuthority(TestConfigs.of(CaConfig.class, Map.of()), home, store);
-        JdbcHosts hosts = new JdbcHosts(store, ca);
-        JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
-        api = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES,
-                "workerThreads", 4)), home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
-                new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank);
+        api = api(Map.of("port", 0, "maxRequestBytes", MAX_REQUEST_BYTES, "workerThreads", 4), home);
         KeyStore anchors = KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
         anchors.setCertificateEntry("isos-root", ca.root());
@@ -105,6 +101,15 @@ class HttpApiTest {
         trustingIsos.init(null, trust.getTrustManagers(), null);
         client = HttpClient.newBuilder().sslContext(trustingIsos).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** An API over this test's store and CA, configured by {@code config}. */
+    private HttpApi api(Map<String, Object> config, ServerHome home) throws Exception {
+        JdbcHosts hosts = new JdbcHosts(store, ca);
+        JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
+        return new HttpApi(TestConfigs.of(HttpConfig.class, config), home, ca, new JdbcAccounts(store), hosts,
+                new JdbcRepository(store, ca), new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT,
+                        java.time.Clock.systemUTC()), bank);
     }
 
     @AfterAll
@@ -448,11 +453,7 @@ class HttpApiTest {
         }
         // its own home: an API writes server.url there and deletes it when closed
         ServerHome home = new ServerHome(Files.createDirectories(data.resolve("jdk-transport")));
-        JdbcHosts hosts = new JdbcHosts(store, ca);
-        JdbcBank bank = new JdbcBank(store, PriceTable.DEFAULT);
-        try (HttpApi jdk = new HttpApi(TestConfigs.of(HttpConfig.class, Map.of("port", 0, "nativeTransport", false)),
-                home, ca, new JdbcAccounts(store), hosts, new JdbcRepository(store, ca),
-                new JdbcLeases(store, hosts, bank, PriceTable.DEFAULT, java.time.Clock.systemUTC()), bank)) {
+        try (HttpApi jdk = api(Map.of("port", 0, "nativeTransport", false), home)) {
             String owner = json(post("/v1/accounts", "{\"kind\": \"owner\", \"name\": \"Jo\"}"), 201).get("token").asText();
             KeyPair keys = ecKeys();
             String hostId = Hosts.hostIdOf(keys.getPublic().getEncoded());
